@@ -1,0 +1,24 @@
+{
+  # CPU-only fallback build (npm run build:gyp). Same sources as CMakeLists.txt,
+  # read from sources.json; same exception mode (C++ exceptions on).
+  "targets": [
+    {
+      "target_name": "dendrite_avx2",
+      "type": "static_library",
+      "sources": ["<!@(node -p \"require('./sources.json').avx2.join(' ')\")"],
+      "include_dirs": ["native/include"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fPIC", "-fexceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "conditions": [["target_arch=='x64' or target_arch=='ia32'", { "cflags_cc": ["-mavx2", "-mfma"] }]]
+    },
+    {
+      "target_name": "dendrite",
+      "dependencies": ["dendrite_avx2"],
+      "sources": ["<!@(node -p \"require('./sources.json').common.join(' ')\")"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/include"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-fvisibility=hidden"],
+      "cflags_cc!": ["-fno-exceptions"]
+    }
+  ]
+}

@@ -1,0 +1,15 @@
+// Registration functions of the binding files (one per API area).
+#ifndef DENDRITE_BINDING_BINDING_H_
+#define DENDRITE_BINDING_BINDING_H_
+
+#include <napi.h>
+
+namespace dendrite {
+namespace binding {
+void InitActivation(Napi::Env env, Napi::Object exports);
+void InitLoss(Napi::Env env, Napi::Object exports);
+void InitSystem(Napi::Env env, Napi::Object exports);
+}  // namespace binding
+}  // namespace dendrite
+
+#endif  // DENDRITE_BINDING_BINDING_H_

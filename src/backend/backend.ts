@@ -1,0 +1,42 @@
+/**
+ * The Backend interface: every computation the facade needs. Three
+ * implementations: `js` (pure TypeScript oracle), `cpu` (native SIMD), `cuda`.
+ * Arguments arrive validated; `out`/`grad` may alias an input (in place).
+ */
+import type { ActivationKernel, ActivationParams } from './kernel-ids.js';
+
+export type BackendName = 'js' | 'cpu' | 'cuda';
+
+export interface Backend {
+  readonly name: BackendName;
+  /** out[i] = f(x[i]). */
+  activationForward(kernel: ActivationKernel, params: ActivationParams, x: Float32Array, out: Float32Array): void;
+  /** out[i] = dy[i] * f'(x[i]). */
+  activationBackward(
+    kernel: ActivationKernel, params: ActivationParams, x: Float32Array, dy: Float32Array, out: Float32Array,
+  ): void;
+  /** Row-wise softmax (or log-softmax) of a [rows, cols] matrix. */
+  softmaxForward(x: Float32Array, out: Float32Array, rows: number, cols: number, log: boolean): void;
+  /** Vector-Jacobian product of the row-wise softmax (or log-softmax). */
+  softmaxBackward(x: Float32Array, dy: Float32Array, out: Float32Array, rows: number, cols: number, log: boolean): void;
+  /** Mean squared error; writes the gradient when `grad` is given. */
+  mse(pred: Float32Array, target: Float32Array, grad: Float32Array | null): number;
+  /** Mean cross-entropy of softmax(logits) vs class indices, with label smoothing. */
+  softmaxCrossEntropy(
+    logits: Float32Array, targets: Int32Array, rows: number, cols: number, labelSmoothing: number, grad: Float32Array | null,
+  ): number;
+  /** Mean binary cross-entropy of sigmoid(logits) vs targets in [0, 1]. */
+  bceWithLogits(logits: Float32Array, targets: Float32Array, grad: Float32Array | null): number;
+}
+
+/** One entry of `dendrite.backends()`. */
+export interface BackendInfo {
+  name: BackendName;
+  available: boolean;
+  /** Why the backend is unavailable (includes the underlying error). */
+  reason?: string;
+  /** The CPU kernel variant in use (`'avx2'` or `'scalar'`), read from the native dispatch table. */
+  isa?: string;
+  /** The CPU kernel variants compiled in and supported here, best first. */
+  isaVariants?: string[];
+}

@@ -1,0 +1,16 @@
+/** The `js` backend: pure TypeScript, always available. */
+import type { Backend } from '../backend.js';
+import { activationBackward, activationForward } from './activations.js';
+import { bceWithLogits, mse, softmaxCrossEntropy } from './losses.js';
+import { softmaxBackward, softmaxForward } from './softmax.js';
+
+export const jsBackend: Backend = {
+  name: 'js',
+  activationForward,
+  activationBackward,
+  softmaxForward,
+  softmaxBackward,
+  mse,
+  softmaxCrossEntropy,
+  bceWithLogits,
+};

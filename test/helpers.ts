@@ -1,0 +1,108 @@
+/** Shared test helpers: golden fixtures, tolerance checks, backend/ISA variants. */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import * as dd from '../src/index.js';
+import { nativeAddon } from '../src/native.js';
+
+const GOLDEN_DIR = path.join(__dirname, 'fixtures', 'golden');
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function golden<T = any>(family: string): T[] {
+  return JSON.parse(readFileSync(path.join(GOLDEN_DIR, `${family}.json`), 'utf8')).cases as T[];
+}
+
+/** First index where |got - exp| > atol + rtol*|exp| (NaN must match NaN), or -1. */
+export function firstMismatch(got: ArrayLike<number>, exp: ArrayLike<number>, rtol: number, atol: number): number {
+  if (got.length !== exp.length) return 0;
+  for (let i = 0; i < exp.length; i++) {
+    const g = got[i];
+    const e = exp[i];
+    if (Number.isNaN(e) || Number.isNaN(g)) {
+      if (Number.isNaN(e) !== Number.isNaN(g)) return i;
+      continue;
+    }
+    if (g === e) continue; // also covers equal infinities
+    if (!(Math.abs(g - e) <= atol + rtol * Math.abs(e))) return i;
+  }
+  return -1;
+}
+
+/** Throws a readable error when arrays differ beyond tolerance. */
+export function expectClose(got: ArrayLike<number>, exp: ArrayLike<number>, rtol: number, atol: number, label = ''): void {
+  const i = firstMismatch(got, exp, rtol, atol);
+  if (i >= 0) {
+    const msg = got.length !== exp.length
+      ? `length ${got.length} != ${exp.length}`
+      : `at [${i}]: got ${got[i]}, expected ${exp[i]} (|diff| ${Math.abs(got[i] - exp[i])}, tol ${atol + rtol * Math.abs(exp[i])})`;
+    throw new Error(`${label} ${msg}`);
+  }
+}
+
+export interface Variant {
+  /** e.g. 'js', 'cpu/avx2', 'cpu/scalar' */
+  label: string;
+  /** Makes this variant active. */
+  use(): void;
+}
+
+/** Every backend and every native ISA variant available on this machine. */
+export function variants(): Variant[] {
+  const out: Variant[] = [{ label: 'js', use: () => dd.setBackend('js') }];
+  const native = nativeAddon();
+  if (native) {
+    for (const isa of native.isaVariants()) {
+      out.push({
+        label: `cpu/${isa}`,
+        use: () => {
+          dd.setBackend('cpu');
+          native.selectIsa(isa);
+        },
+      });
+    }
+  }
+  return out;
+}
+
+/** Back to the defaults: the cpu backend (if available) on its best ISA variant. */
+export function restoreDefaults(): void {
+  const native = nativeAddon();
+  if (native) {
+    native.selectIsa('auto');
+    dd.setBackend('cpu');
+  } else {
+    dd.setBackend('js');
+  }
+}
+
+/** Native ISA variants only (for kernel-vs-reference tests). */
+export function isaVariants(): string[] {
+  return nativeAddon()?.isaVariants() ?? [];
+}
+
+/** Deterministic PRNG (mulberry32) for reproducible random inputs. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Golden activation names (torch, snake_case) -> dendrite name and options. */
+export function activationFromGolden(name: string, params: Record<string, unknown>): dd.Activation {
+  switch (name) {
+    case 'leaky_relu': return dd.activation('leakyRelu', { alpha: params.negativeSlope as number });
+    case 'elu': return dd.activation('elu', { alpha: params.alpha as number });
+    case 'gelu': return dd.activation('gelu', { approximate: 'none' });
+    case 'gelu_tanh': return dd.activation('gelu', { approximate: 'tanh' });
+    case 'silu': return dd.activation('silu');
+    case 'softplus': return dd.activation('softplus', { beta: params.beta as number, threshold: params.threshold as number });
+    case 'hardsigmoid': return dd.activation('hardSigmoid');
+    case 'hardswish': return dd.activation('hardSwish');
+    case 'log_softmax': return dd.activation('logSoftmax');
+    default: return dd.activation(name as dd.ActivationName);
+  }
+}
