@@ -28,6 +28,8 @@ export interface NativeAddon {
   selectIsa(name: string): boolean;
   /** Activation kernel names in native order. */
   activationNames(): string[];
+  /** memcpy of x into out: the bandwidth baseline of the benchmarks. */
+  copyFloat32(out: Float32Array, x: Float32Array): void;
 }
 
 let addon: NativeAddon | null = null;

@@ -104,7 +104,7 @@ export function isDetached(a: ArrayBufferView): boolean {
 /** Throw the house error if `a` lives in a detached ArrayBuffer. */
 export function checkAttached(a: ArrayBufferView, name: string): void {
   if (isDetached(a)) {
-    throw invalidDescribed(name, 'a typed array with an attached ArrayBuffer', `a ${a.constructor.name} whose ArrayBuffer is detached`);
+    throw invalidDescribed(name, 'a typed array with an attached ArrayBuffer', `${/^[AEIOU]/.test(a.constructor.name) ? 'an' : 'a'} ${a.constructor.name} whose ArrayBuffer is detached`);
   }
 }
 

@@ -1,4 +1,6 @@
 // Introspection: which kernel variant runs, which exist, and the op order.
+#include <cstring>
+
 #include "dendrite/dispatch.h"
 #include "binding.h"
 #include "convert.h"
@@ -28,6 +30,15 @@ Napi::Value ActivationNames(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// copyFloat32(out, x): a plain memcpy, the bandwidth baseline of the benchmarks.
+Napi::Value CopyFloat32(const Napi::CallbackInfo& info) {
+  const F32View x = AsFloat32(info[1], "x");
+  const F32View out = AsFloat32(info[0], "out");
+  RequireLength(info.Env(), out.length, x.length, "out");
+  if (x.length) std::memcpy(out.data, x.data, x.length * sizeof(float));
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void InitSystem(Napi::Env env, Napi::Object exports) {
@@ -35,6 +46,7 @@ void InitSystem(Napi::Env env, Napi::Object exports) {
   exports.Set("isaVariants", Napi::Function::New(env, IsaVariants));
   exports.Set("selectIsa", Napi::Function::New(env, SelectIsa));
   exports.Set("activationNames", Napi::Function::New(env, ActivationNames));
+  exports.Set("copyFloat32", Napi::Function::New(env, CopyFloat32));
 }
 
 }  // namespace binding

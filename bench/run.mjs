@@ -1,0 +1,3 @@
+// `npm run bench`: every benchmark of the suite, in order. `--quick` for a short run.
+const suites = ['./activations.mjs'];
+for (const s of suites) await import(s);

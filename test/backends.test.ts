@@ -1,0 +1,74 @@
+// Backend selection, the ISA report read from the native dispatch table, the
+// DENDRITE_ISA override, and the js fallback when the addon cannot load.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import * as dd from '../src/index.js';
+import { ACTIVATION_KERNELS } from '../src/backend/kernel-ids.js';
+import { nativeAddon } from '../src/native.js';
+import { restoreDefaults } from './helpers.js';
+
+const root = path.join(__dirname, '..');
+const hostHasAvx2 = /\bavx2\b/.test(readFileSync('/proc/cpuinfo', 'utf8')) && /\bfma\b/.test(readFileSync('/proc/cpuinfo', 'utf8'));
+
+/** Run a snippet against the built package (dist) in a fresh node process. */
+function runNode(code: string, env: Record<string, string> = {}): string {
+  return execFileSync(process.execPath, ['-e', code], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' }).trim();
+}
+
+afterAll(restoreDefaults);
+
+describe('backends()', () => {
+  it('lists js, cpu and cuda, with cpu the default', () => {
+    const list = dd.backends();
+    expect(list.map((b) => b.name)).toEqual(['js', 'cpu', 'cuda']);
+    expect(list[0].available).toBe(true);
+    expect(list[1].available).toBe(true);
+    expect(dd.getBackend()).toBe('cpu');
+    expect(list[2]).toMatchObject({ available: false, reason: expect.stringContaining('CUDA') });
+  });
+
+  it.runIf(hostHasAvx2)("reports isa 'avx2' on an AVX2+FMA host", () => {
+    expect(dd.backends()[1]).toMatchObject({ isa: 'avx2', isaVariants: ['avx2', 'scalar'] });
+  });
+
+  it("reports isa 'scalar' under DENDRITE_ISA=scalar", () => {
+    const out = runNode("console.log(JSON.stringify(require('.').backends()[1]))", { DENDRITE_ISA: 'scalar' });
+    expect(JSON.parse(out)).toMatchObject({ name: 'cpu', available: true, isa: 'scalar' });
+  });
+
+  it('the isa is read from the dispatch table itself', () => {
+    const native = nativeAddon()!;
+    native.selectIsa('scalar');
+    expect(dd.backends()[1].isa).toBe('scalar');
+    native.selectIsa('auto');
+    expect(dd.backends()[1].isa).toBe(native.isaVariants()[0]);
+    expect(native.selectIsa('avx512')).toBe(false);
+  });
+
+  it('native activation kernel order matches the TS list', () => {
+    expect(nativeAddon()!.activationNames()).toEqual([...ACTIVATION_KERNELS]);
+  });
+
+  it('setBackend switches and rejects unavailable backends with the reason', () => {
+    dd.setBackend('js');
+    expect(dd.getBackend()).toBe('js');
+    dd.setBackend('cpu');
+    expect(dd.getBackend()).toBe('cpu');
+    expect(() => dd.setBackend('cuda')).toThrow("Backend 'cuda' is not available: dendrite was built without CUDA support");
+  });
+
+  it('falls back to js when the addon cannot load, and explains why', () => {
+    const code = `
+      const dd = require('.');
+      const y = dd.activation('relu').forward([-1, 2]);
+      console.log(JSON.stringify({ backend: dd.getBackend(), cpu: dd.backends()[1], y: Array.from(y.data) }));`;
+    const out = JSON.parse(runNode(code, { DENDRITE_ADDON_PATH: '/nonexistent/dendrite.node' }));
+    expect(out.backend).toBe('js');
+    expect(out.y).toEqual([0, 2]);
+    expect(out.cpu.available).toBe(false);
+    expect(out.cpu.reason).toContain('the native addon could not be loaded: Cannot find module');
+    expect(out.cpu.reason).toContain('dd.setBackend("js")');
+  });
+});
