@@ -7,7 +7,7 @@
       "type": "static_library",
       "sources": ["<!@(node -p \"require('./sources.json').avx2.join(' ')\")"],
       "include_dirs": ["native/include"],
-      "cflags_cc": ["-std=c++17", "-O3", "-fPIC", "-fexceptions"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno", "-fPIC", "-fexceptions"],
       "cflags_cc!": ["-fno-exceptions"],
       "conditions": [["target_arch=='x64' or target_arch=='ia32'", { "cflags_cc": ["-mavx2", "-mfma"] }]]
     },
@@ -17,7 +17,8 @@
       "sources": ["<!@(node -p \"require('./sources.json').common.join(' ')\")"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/include"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
-      "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-fvisibility=hidden"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno", "-fexceptions", "-fvisibility=hidden", "-pthread"],
+      "ldflags": ["-pthread"],
       "cflags_cc!": ["-fno-exceptions"]
     }
   ]

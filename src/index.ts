@@ -11,4 +11,16 @@ export { Activation, activation, ACTIVATION_NAMES } from './activation/index.js'
 export type { ActivationName, ActivationOptionsByName, OpOptions } from './activation/index.js';
 export { Loss, loss, LOSS_NAMES } from './loss/index.js';
 export type { LossName, LossOptionsByName, ClassTargets } from './loss/index.js';
+export { optimizers, Optimizer } from './optimizer/index.js';
+export type {
+  OptimizerConfig, OptimizerState, TensorList, SGDOptions, AdagradOptions, AdadeltaOptions, RMSpropOptions,
+  AdamOptions, AdamWOptions, AdamaxOptions, NAdamOptions, RAdamOptions,
+} from './optimizer/index.js';
+export { clipGradNorm, clipGradValue } from './optimizer/clip.js';
+export { schedules, LRSchedule } from './schedule/index.js';
+export type {
+  StepLROptions, ExponentialLROptions, CosineAnnealingLROptions, LinearLROptions, OneCycleLROptions, ReduceLROnPlateauOptions,
+} from './schedule/index.js';
+export { debug } from './debug.js';
+export { getNumThreads, setNumThreads } from './threads.js';
 export { version } from './version.js';

@@ -28,6 +28,14 @@ export interface NativeAddon {
   selectIsa(name: string): boolean;
   /** Activation kernel names in native order. */
   activationNames(): string[];
+  optimizerStep(id: number, params: Float32Array[], grads: Float32Array[], state: Float32Array, slots: number, coeffs: Float64Array): void;
+  clipGradNorm(grads: Float32Array[], maxNorm: number): number;
+  clipGradValue(grads: Float32Array[], value: number): void;
+  /** Threads of the native pool (the caller included). */
+  numThreads(): number;
+  setNumThreads(n: number): void;
+  /** Optimizer kernel names in native order. */
+  optimizerNames(): string[];
   /** memcpy of x into out: the bandwidth baseline of the benchmarks. */
   copyFloat32(out: Float32Array, x: Float32Array): void;
 }

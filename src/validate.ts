@@ -60,3 +60,9 @@ export function checkOneOf<T extends string>(value: unknown, name: string, allow
   }
   return value as T;
 }
+
+/** A boolean; returns it. */
+export function checkBoolean(value: unknown, name: string): boolean {
+  if (typeof value !== 'boolean') throw invalidParameter(name, 'a boolean', value);
+  return value;
+}

@@ -6,6 +6,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   dendrite::binding::InitActivation(env, exports);
   dendrite::binding::InitLoss(env, exports);
   dendrite::binding::InitSystem(env, exports);
+  dendrite::binding::InitOptim(env, exports);
   return exports;
 }
 }  // namespace

@@ -9,6 +9,7 @@ namespace binding {
 void InitActivation(Napi::Env env, Napi::Object exports);
 void InitLoss(Napi::Env env, Napi::Object exports);
 void InitSystem(Napi::Env env, Napi::Object exports);
+void InitOptim(Napi::Env env, Napi::Object exports);
 }  // namespace binding
 }  // namespace dendrite
 

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace dendrite {
 namespace binding {
@@ -32,6 +33,26 @@ inline F32View AsFloat32(const Napi::Value& v, const char* name) {
 inline F32View AsOptionalFloat32(const Napi::Value& v, const char* name) {
   if (v.IsNull() || v.IsUndefined()) return {nullptr, 0};
   return AsFloat32(v, name);
+}
+
+// An array of Float32Arrays, as pointers and lengths.
+struct F32List {
+  std::vector<float*> data;
+  std::vector<size_t> lengths;
+  size_t total = 0;
+};
+
+inline F32List AsFloat32List(const Napi::Value& v, const char* name) {
+  if (!v.IsArray()) ThrowType(v.Env(), "an array of Float32Array", name);
+  auto arr = v.As<Napi::Array>();
+  F32List out;
+  for (uint32_t i = 0; i < arr.Length(); ++i) {
+    const F32View x = AsFloat32(arr.Get(i), name);
+    out.data.push_back(x.data);
+    out.lengths.push_back(x.length);
+    out.total += x.length;
+  }
+  return out;
 }
 
 inline const int32_t* AsInt32(const Napi::Value& v, const char* name, size_t* length) {

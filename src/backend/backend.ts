@@ -3,7 +3,7 @@
  * implementations: `js` (pure TypeScript oracle), `cpu` (native SIMD), `cuda`.
  * Arguments arrive validated; `out`/`grad` may alias an input (in place).
  */
-import type { ActivationKernel, ActivationParams } from './kernel-ids.js';
+import type { ActivationKernel, ActivationParams, OptimizerKernel } from './kernel-ids.js';
 
 export type BackendName = 'js' | 'cpu' | 'cuda';
 
@@ -27,6 +27,18 @@ export interface Backend {
   ): number;
   /** Mean binary cross-entropy of sigmoid(logits) vs targets in [0, 1]. */
   bceWithLogits(logits: Float32Array, targets: Float32Array, grad: Float32Array | null): number;
+  /**
+   * One optimizer step over every parameter tensor, in place. `state` is the
+   * slot-major arena: slot s of tensor t starts at s * total + offset(t).
+   * `coeffs` are the step's coefficients (layout per kernel, see src/optimizer/).
+   */
+  optimizerStep(
+    kernel: OptimizerKernel, params: Float32Array[], grads: Float32Array[], state: Float32Array, slots: number, coeffs: Float64Array,
+  ): void;
+  /** Scale all gradients so that their global L2 norm is at most maxNorm; returns the norm before clipping. */
+  clipGradNorm(grads: Float32Array[], maxNorm: number): number;
+  /** Clamp every gradient element to [-value, value]. */
+  clipGradValue(grads: Float32Array[], value: number): void;
 }
 
 /** One entry of `dendrite.backends()`. */

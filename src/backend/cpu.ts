@@ -1,20 +1,30 @@
 /** The `cpu` backend: a thin adapter over the native addon's SIMD kernels. */
-import type { Backend } from './backend.js';
-import { kernelIndex } from './kernel-ids.js';
+import { countNativeCall } from '../debug.js';
 import type { NativeAddon } from '../native.js';
+import type { Backend } from './backend.js';
+import { kernelIndex, optimizerIndex } from './kernel-ids.js';
 
 export function createCpuBackend(native: NativeAddon): Backend {
+  // Every method is exactly one native call, counted in dd.debug.nativeCalls.
+  const call = <A extends unknown[], R>(fn: (...args: A) => R) => (...args: A): R => {
+    countNativeCall();
+    return fn(...args);
+  };
   return {
     name: 'cpu',
-    activationForward: (kernel, p, x, out) =>
-      native.activationForward(kernelIndex(kernel), x, out, p.alpha, p.beta, p.threshold),
-    activationBackward: (kernel, p, x, dy, out) =>
-      native.activationBackward(kernelIndex(kernel), x, dy, out, p.alpha, p.beta, p.threshold),
-    softmaxForward: (x, out, rows, cols, log) => native.softmaxForward(x, out, rows, cols, log),
-    softmaxBackward: (x, dy, out, rows, cols, log) => native.softmaxBackward(x, dy, out, rows, cols, log),
-    mse: (pred, target, grad) => native.mse(pred, target, grad),
-    softmaxCrossEntropy: (logits, targets, rows, cols, eps, grad) =>
-      native.softmaxCrossEntropy(logits, targets, rows, cols, eps, grad),
-    bceWithLogits: (logits, targets, grad) => native.bceWithLogits(logits, targets, grad),
+    activationForward: call((kernel, p, x, out) =>
+      native.activationForward(kernelIndex(kernel), x, out, p.alpha, p.beta, p.threshold)),
+    activationBackward: call((kernel, p, x, dy, out) =>
+      native.activationBackward(kernelIndex(kernel), x, dy, out, p.alpha, p.beta, p.threshold)),
+    softmaxForward: call((x, out, rows, cols, log) => native.softmaxForward(x, out, rows, cols, log)),
+    softmaxBackward: call((x, dy, out, rows, cols, log) => native.softmaxBackward(x, dy, out, rows, cols, log)),
+    mse: call((pred, target, grad) => native.mse(pred, target, grad)),
+    softmaxCrossEntropy: call((logits, targets, rows, cols, eps, grad) =>
+      native.softmaxCrossEntropy(logits, targets, rows, cols, eps, grad)),
+    bceWithLogits: call((logits, targets, grad) => native.bceWithLogits(logits, targets, grad)),
+    optimizerStep: call((kernel, params, grads, state, slots, coeffs) =>
+      native.optimizerStep(optimizerIndex(kernel), params, grads, state, slots, coeffs)),
+    clipGradNorm: call((grads, maxNorm) => native.clipGradNorm(grads, maxNorm)),
+    clipGradValue: call((grads, value) => native.clipGradValue(grads, value)),
   };
 }

@@ -20,3 +20,10 @@ export interface ActivationParams {
 }
 
 export const kernelIndex = (k: ActivationKernel): number => ACTIVATION_KERNELS.indexOf(k);
+
+/** Optimizer kernels in the order of DENDRITE_OPTIMIZERS (AdamW runs the adam kernel). */
+export const OPTIMIZER_KERNELS = ['sgd', 'adagrad', 'adadelta', 'rmsprop', 'adam', 'adamax', 'nadam', 'radam'] as const;
+
+export type OptimizerKernel = (typeof OPTIMIZER_KERNELS)[number];
+
+export const optimizerIndex = (k: OptimizerKernel): number => OPTIMIZER_KERNELS.indexOf(k);

@@ -43,6 +43,36 @@ using RowFwdFn = void (*)(float* y, const float* x, size_t rows, size_t cols);
 // Backward recomputes the softmax from x, so only x and dy are needed.
 using RowBwdFn = void (*)(float* dx, const float* x, const float* dy, size_t rows, size_t cols);
 
+// Optimizers, in the order of src/backend/kernel-ids.ts (OPTIMIZER_KERNELS).
+#define DENDRITE_OPTIMIZERS(X) \
+  X(sgd) X(adagrad) X(adadelta) X(rmsprop) X(adam) X(adamax) X(nadam) X(radam)
+
+enum class Optim : int {
+#define DENDRITE_ENUM_ENTRY(name) name,
+  DENDRITE_OPTIMIZERS(DENDRITE_ENUM_ENTRY)
+#undef DENDRITE_ENUM_ENTRY
+};
+constexpr int kOptimCount = 0
+#define DENDRITE_COUNT_ENTRY(name) +1
+    DENDRITE_OPTIMIZERS(DENDRITE_COUNT_ENTRY)
+#undef DENDRITE_COUNT_ENTRY
+    ;
+extern const char* const kOptimNames[kOptimCount];
+
+// One parameter tensor of an optimizer step: its values, its gradient and its
+// state buffers (slot s of this tensor; which slots exist depends on the
+// optimizer and its options, see native/kernels/cpu/optim_kernels.inc).
+constexpr int kMaxOptimSlots = 3;
+struct OptimTensor {
+  float* param;
+  const float* grad;
+  float* slot[kMaxOptimSlots];
+};
+// Updates elements [begin, end) of one tensor. `c` holds the step's
+// coefficients, computed by the caller in double (layout per optimizer in
+// src/optimizer/*.ts and optim_kernels.inc).
+using OptimFn = void (*)(const OptimTensor& t, size_t begin, size_t end, const double* c);
+
 // One ISA variant's kernels. Filled once by the dispatcher (native/dispatch/).
 struct KernelTable {
   const char* isa = nullptr;
@@ -52,7 +82,16 @@ struct KernelTable {
   RowBwdFn softmax_bwd = nullptr;
   RowFwdFn log_softmax_fwd = nullptr;
   RowBwdFn log_softmax_bwd = nullptr;
+  OptimFn optim[kOptimCount] = {};
+  // sum of squares (accumulated in double) and in-place scale/clamp, for gradient clipping
+  double (*sum_squares)(const float* x, size_t n) = nullptr;
+  void (*scale)(float* x, size_t n, float s) = nullptr;
+  void (*clamp)(float* x, size_t n, float lo, float hi) = nullptr;
 };
+
+// Fill the optimizer and clipping entries of a table (one source, compiled per ISA).
+void fill_scalar_optim_kernels(KernelTable& table);
+bool fill_avx2_optim_kernels(KernelTable& table);
 
 // Variant builders. The scalar reference is always present; the AVX2 builder
 // returns false when the translation unit was compiled without AVX2 support.

@@ -2,6 +2,7 @@
 import type { Backend } from '../backend.js';
 import { activationBackward, activationForward } from './activations.js';
 import { bceWithLogits, mse, softmaxCrossEntropy } from './losses.js';
+import { clipGradNorm, clipGradValue, optimizerStep } from './optimizers.js';
 import { softmaxBackward, softmaxForward } from './softmax.js';
 
 export const jsBackend: Backend = {
@@ -13,4 +14,7 @@ export const jsBackend: Backend = {
   mse,
   softmaxCrossEntropy,
   bceWithLogits,
+  optimizerStep,
+  clipGradNorm,
+  clipGradValue,
 };
