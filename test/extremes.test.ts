@@ -39,7 +39,11 @@ describe.each(variants())('extreme inputs on $label', (variant) => {
     expect(y[5 + 3]).toBeCloseTo(0.6652409557748219, 6);
     const ly = dd.activation('logSoftmax').forward(x).data;
     expect(ly.every((v, i) => (i === 2 || i === 4 || i === 5 ? v < -1e3 : Number.isFinite(v)))).toBe(true);
+    const huge = dd.tensor([[1e20, 1e20, -1e20], [3e38, 3e38, 3e38]]);
+    expect(Array.from(dd.activation('softmax').forward(huge).data)).toEqual([0.5, 0.5, 0, 1 / 3, 1 / 3, 1 / 3].map(Math.fround));
+    expect(Array.from(dd.activation('logSoftmax').forward(huge).data.subarray(0, 2))).toEqual([-Math.LN2, -Math.LN2].map(Math.fround));
     expect(dd.loss('softmaxCrossEntropy').forward([[-1000, 1000], [0, 0]], [0, 1])).toBeCloseTo((2000 + Math.LN2) / 2, 3);
+    expect(dd.loss('softmaxCrossEntropy').forward([[1e20, 1e20]], [0])).toBeCloseTo(Math.LN2, 6);
     expect(dd.loss('binaryCrossEntropyWithLogits').forward([1000, -1000], [0, 1])).toBe(1000);
   });
 });

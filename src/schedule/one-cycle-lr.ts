@@ -85,7 +85,9 @@ export class OneCycleLR extends LRSchedule {
     let start = 0;
     for (const [i, phase] of this.#phases.entries()) {
       if (e <= phase.end || i === this.#phases.length - 1) {
-        return this.#anneal(phase[key][0], phase[key][1], (e - start) / (phase.end - start));
+        // pct is capped at 1: the extra step torch allows after the cycle keeps the final value
+        // (torch extrapolates there, which turns the lr negative with linear annealing).
+        return this.#anneal(phase[key][0], phase[key][1], Math.min(1, (e - start) / (phase.end - start)));
       }
       start = phase.end;
     }
@@ -102,9 +104,10 @@ export class OneCycleLR extends LRSchedule {
   }
 
   override step(): void {
-    if (this.lastEpoch + 1 >= this.#totalSteps) {
+    // torch allows totalSteps calls (the last one extrapolates the final phase) and refuses more
+    if (this.lastEpoch + 1 > this.#totalSteps) {
       throw new DendriteError(
-        `Expected at most ${this.#totalSteps - 1} calls of step() for OneCycleLR (totalSteps ${this.#totalSteps}) but received call ${this.lastEpoch + 1}`,
+        `Expected at most ${this.#totalSteps} calls of step() for OneCycleLR (totalSteps ${this.#totalSteps}) but received call ${this.lastEpoch + 1}`,
         'ERR_DENDRITE_INVALID_STATE',
       );
     }

@@ -124,50 +124,50 @@ void act_bwd(float* dx, const float* x, const float* dy, size_t n, const ActPara
   for (size_t i = 0; i < n; ++i) dx[i] = static_cast<float>(static_cast<double>(dy[i]) * Op::df(x[i], p));
 }
 
-// Row max and log-sum-exp, the stable core of softmax and log-softmax.
-double row_log_sum_exp(const float* x, size_t cols, double* max_out) {
+// Row max m and log(sum_j exp(x_j - m)): softmax = exp(x - m - log_sum). Shifting by
+// m first keeps it exact even when m itself is huge (x - lse would round to 0 at 1e20).
+struct RowStats {
+  double max, log_sum;
+  double log_softmax(float x) const { return (x - max) - log_sum; }
+};
+RowStats row_stats(const float* x, size_t cols) {
   double m = -INFINITY;
   for (size_t j = 0; j < cols; ++j) m = std::fmax(m, x[j]);
   for (size_t j = 0; j < cols; ++j)
     if (std::isnan(x[j])) m = NAN;  // NaN anywhere in the row poisons the whole row
   double sum = 0.0;
   for (size_t j = 0; j < cols; ++j) sum += std::exp(x[j] - m);
-  *max_out = m;
-  return m + std::log(sum);
+  return {m, std::log(sum)};
 }
 
 void softmax_fwd(float* y, const float* x, size_t rows, size_t cols) {
   for (size_t r = 0; r < rows; ++r, x += cols, y += cols) {
-    double m;
-    const double lse = row_log_sum_exp(x, cols, &m);
-    for (size_t j = 0; j < cols; ++j) y[j] = static_cast<float>(std::exp(x[j] - lse));
+    const RowStats st = row_stats(x, cols);
+    for (size_t j = 0; j < cols; ++j) y[j] = static_cast<float>(std::exp(st.log_softmax(x[j])));
   }
 }
 // dx = s * (dy - sum_j dy_j s_j)
 void softmax_bwd(float* dx, const float* x, const float* dy, size_t rows, size_t cols) {
   for (size_t r = 0; r < rows; ++r, x += cols, dy += cols, dx += cols) {
-    double m;
-    const double lse = row_log_sum_exp(x, cols, &m);
+    const RowStats st = row_stats(x, cols);
     double dot = 0.0;
-    for (size_t j = 0; j < cols; ++j) dot += dy[j] * std::exp(x[j] - lse);
-    for (size_t j = 0; j < cols; ++j) dx[j] = static_cast<float>(std::exp(x[j] - lse) * (dy[j] - dot));
+    for (size_t j = 0; j < cols; ++j) dot += dy[j] * std::exp(st.log_softmax(x[j]));
+    for (size_t j = 0; j < cols; ++j) dx[j] = static_cast<float>(std::exp(st.log_softmax(x[j])) * (dy[j] - dot));
   }
 }
 void log_softmax_fwd(float* y, const float* x, size_t rows, size_t cols) {
   for (size_t r = 0; r < rows; ++r, x += cols, y += cols) {
-    double m;
-    const double lse = row_log_sum_exp(x, cols, &m);
-    for (size_t j = 0; j < cols; ++j) y[j] = static_cast<float>((x[j] - m) - (lse - m));
+    const RowStats st = row_stats(x, cols);
+    for (size_t j = 0; j < cols; ++j) y[j] = static_cast<float>(st.log_softmax(x[j]));
   }
 }
 // dx = dy - s * sum_j dy_j
 void log_softmax_bwd(float* dx, const float* x, const float* dy, size_t rows, size_t cols) {
   for (size_t r = 0; r < rows; ++r, x += cols, dy += cols, dx += cols) {
-    double m;
-    const double lse = row_log_sum_exp(x, cols, &m);
+    const RowStats st = row_stats(x, cols);
     double sum = 0.0;
     for (size_t j = 0; j < cols; ++j) sum += dy[j];
-    for (size_t j = 0; j < cols; ++j) dx[j] = static_cast<float>(dy[j] - std::exp(x[j] - lse) * sum);
+    for (size_t j = 0; j < cols; ++j) dx[j] = static_cast<float>(dy[j] - std::exp(st.log_softmax(x[j])) * sum);
   }
 }
 

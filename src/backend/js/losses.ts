@@ -1,5 +1,5 @@
 /** Pure-TS losses, mean reduction, accumulated in float64. */
-import { rowLogSumExp } from './softmax.js';
+import { rowLogSoftmax } from './softmax.js';
 import { sigmoid } from './math.js';
 
 export function mse(pred: Float32Array, target: Float32Array, grad: Float32Array | null): number {
@@ -20,15 +20,15 @@ export function softmaxCrossEntropy(
   let total = 0;
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
-    const lse = rowLogSumExp(logits, o, cols);
+    const logp = rowLogSoftmax(logits, o, cols);
     const y = targets[r];
     let sumLogp = 0;
-    for (let j = 0; j < cols; j++) sumLogp += logits[o + j] - lse;
-    total -= (1 - eps) * (logits[o + y] - lse) + (eps / cols) * sumLogp;
+    for (let j = 0; j < cols; j++) sumLogp += logp(logits[o + j]);
+    total -= (1 - eps) * logp(logits[o + y]) + (eps / cols) * sumLogp;
     if (grad) {
       for (let j = 0; j < cols; j++) {
         const q = eps / cols + (j === y ? 1 - eps : 0);
-        grad[o + j] = (Math.exp(logits[o + j] - lse) - q) / rows;
+        grad[o + j] = (Math.exp(logp(logits[o + j])) - q) / rows;
       }
     }
   }

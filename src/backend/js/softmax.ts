@@ -1,23 +1,28 @@
-/** Pure-TS row-wise softmax and log-softmax (stable: shifted by the row max). */
+/** Pure-TS row-wise softmax and log-softmax, shifted by the row max (stable). */
 
-/** log(sum(exp(row))) of row `r`; NaN anywhere in the row gives NaN. */
-export function rowLogSumExp(x: Float32Array, offset: number, cols: number): number {
+/**
+ * Returns log_softmax as a function of one element of row `offset`: (x - max) - log(sum exp(x - max)).
+ * Shifting by the max first keeps it exact even when the max itself is huge.
+ * NaN anywhere in the row gives NaN.
+ */
+export function rowLogSoftmax(x: Float32Array, offset: number, cols: number): (v: number) => number {
   let m = -Infinity;
   for (let j = 0; j < cols; j++) {
     const v = x[offset + j];
-    if (Number.isNaN(v)) return NaN;
+    if (Number.isNaN(v)) return () => NaN;
     if (v > m) m = v;
   }
   let sum = 0;
   for (let j = 0; j < cols; j++) sum += Math.exp(x[offset + j] - m);
-  return m + Math.log(sum);
+  const logSum = Math.log(sum);
+  return (v) => v - m - logSum;
 }
 
 export function softmaxForward(x: Float32Array, out: Float32Array, rows: number, cols: number, log: boolean): void {
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
-    const lse = rowLogSumExp(x, o, cols);
-    for (let j = 0; j < cols; j++) out[o + j] = log ? x[o + j] - lse : Math.exp(x[o + j] - lse);
+    const logp = rowLogSoftmax(x, o, cols);
+    for (let j = 0; j < cols; j++) out[o + j] = log ? logp(x[o + j]) : Math.exp(logp(x[o + j]));
   }
 }
 
@@ -27,11 +32,11 @@ export function softmaxBackward(
 ): void {
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
-    const lse = rowLogSumExp(x, o, cols);
+    const logp = rowLogSoftmax(x, o, cols);
     let acc = 0;
-    for (let j = 0; j < cols; j++) acc += log ? dy[o + j] : dy[o + j] * Math.exp(x[o + j] - lse);
+    for (let j = 0; j < cols; j++) acc += log ? dy[o + j] : dy[o + j] * Math.exp(logp(x[o + j]));
     for (let j = 0; j < cols; j++) {
-      const s = Math.exp(x[o + j] - lse);
+      const s = Math.exp(logp(x[o + j]));
       out[o + j] = log ? dy[o + j] - s * acc : s * (dy[o + j] - acc);
     }
   }
