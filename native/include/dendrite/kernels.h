@@ -10,20 +10,28 @@
 namespace dendrite {
 
 // The activation kernels, in a fixed order shared with src/backend/kernel-ids.ts
-// (a test checks that both lists agree).
-#define DENDRITE_ACTIVATIONS(X)                                                     \
-  X(sigmoid) X(tanh) X(relu) X(leaky_relu) X(swish) X(gelu) X(gelu_tanh) X(elu)    \
-  X(selu) X(softplus) X(mish) X(hard_sigmoid) X(hard_swish) X(relu6) X(linear)
+// (a test checks that both lists agree): X(kernel name, name of the op's struct in
+// each variant's translation unit).
+#define DENDRITE_ACTIVATIONS(X)                                                      \
+  X(sigmoid, Sigmoid) X(tanh, Tanh) X(relu, Relu) X(leaky_relu, LeakyRelu)           \
+  X(swish, Swish) X(gelu, Gelu) X(gelu_tanh, GeluTanh) X(elu, Elu) X(selu, Selu)     \
+  X(softplus, Softplus) X(mish, Mish) X(hard_sigmoid, HardSigmoid)                   \
+  X(hard_swish, HardSwish) X(relu6, Relu6) X(linear, Linear)
+
+// Fills table.act_fwd/act_bwd from the op structs, given templates act_fwd<Op>, act_bwd<Op>.
+#define DENDRITE_FILL_ACTIVATION(name, Op)                  \
+  table.act_fwd[static_cast<int>(Act::name)] = act_fwd<Op>; \
+  table.act_bwd[static_cast<int>(Act::name)] = act_bwd<Op>;
 
 enum class Act : int {
-#define DENDRITE_ENUM_ENTRY(name) name,
-  DENDRITE_ACTIVATIONS(DENDRITE_ENUM_ENTRY)
-#undef DENDRITE_ENUM_ENTRY
+#define DENDRITE_ACT_ENUM_ENTRY(name, Op) name,
+  DENDRITE_ACTIVATIONS(DENDRITE_ACT_ENUM_ENTRY)
+#undef DENDRITE_ACT_ENUM_ENTRY
 };
 constexpr int kActCount = 0
-#define DENDRITE_COUNT_ENTRY(name) +1
-    DENDRITE_ACTIVATIONS(DENDRITE_COUNT_ENTRY)
-#undef DENDRITE_COUNT_ENTRY
+#define DENDRITE_ACT_COUNT_ENTRY(name, Op) +1
+    DENDRITE_ACTIVATIONS(DENDRITE_ACT_COUNT_ENTRY)
+#undef DENDRITE_ACT_COUNT_ENTRY
     ;
 extern const char* const kActNames[kActCount];
 

@@ -9,7 +9,7 @@
 namespace dendrite {
 
 const char* const kActNames[kActCount] = {
-#define DENDRITE_NAME_ENTRY(name) #name,
+#define DENDRITE_NAME_ENTRY(name, Op) #name,
     DENDRITE_ACTIVATIONS(DENDRITE_NAME_ENTRY)
 #undef DENDRITE_NAME_ENTRY
 };
@@ -173,32 +173,13 @@ void log_softmax_bwd(float* dx, const float* x, const float* dy, size_t rows, si
 
 }  // namespace
 
-void fill_scalar_kernels(KernelTable& t) {
-  t.isa = "scalar";
-  using A = Act;
-  auto set = [&t](A a, ActFwdFn f, ActBwdFn b) {
-    t.act_fwd[static_cast<int>(a)] = f;
-    t.act_bwd[static_cast<int>(a)] = b;
-  };
-  set(A::sigmoid, act_fwd<Sigmoid>, act_bwd<Sigmoid>);
-  set(A::tanh, act_fwd<Tanh>, act_bwd<Tanh>);
-  set(A::relu, act_fwd<Relu>, act_bwd<Relu>);
-  set(A::leaky_relu, act_fwd<LeakyRelu>, act_bwd<LeakyRelu>);
-  set(A::swish, act_fwd<Swish>, act_bwd<Swish>);
-  set(A::gelu, act_fwd<Gelu>, act_bwd<Gelu>);
-  set(A::gelu_tanh, act_fwd<GeluTanh>, act_bwd<GeluTanh>);
-  set(A::elu, act_fwd<Elu>, act_bwd<Elu>);
-  set(A::selu, act_fwd<Selu>, act_bwd<Selu>);
-  set(A::softplus, act_fwd<Softplus>, act_bwd<Softplus>);
-  set(A::mish, act_fwd<Mish>, act_bwd<Mish>);
-  set(A::hard_sigmoid, act_fwd<HardSigmoid>, act_bwd<HardSigmoid>);
-  set(A::hard_swish, act_fwd<HardSwish>, act_bwd<HardSwish>);
-  set(A::relu6, act_fwd<Relu6>, act_bwd<Relu6>);
-  set(A::linear, act_fwd<Linear>, act_bwd<Linear>);
-  t.softmax_fwd = softmax_fwd;
-  t.softmax_bwd = softmax_bwd;
-  t.log_softmax_fwd = log_softmax_fwd;
-  t.log_softmax_bwd = log_softmax_bwd;
+void fill_scalar_kernels(KernelTable& table) {
+  table.isa = "scalar";
+  DENDRITE_ACTIVATIONS(DENDRITE_FILL_ACTIVATION)
+  table.softmax_fwd = softmax_fwd;
+  table.softmax_bwd = softmax_bwd;
+  table.log_softmax_fwd = log_softmax_fwd;
+  table.log_softmax_bwd = log_softmax_bwd;
 }
 
 }  // namespace dendrite
