@@ -21,6 +21,14 @@ export { schedules, LRSchedule } from './schedule/index.js';
 export type {
   StepLROptions, ExponentialLROptions, CosineAnnealingLROptions, LinearLROptions, OneCycleLROptions, ReduceLROnPlateauOptions,
 } from './schedule/index.js';
+export { layers, Dense, INITIALIZER_NAMES } from './layer/index.js';
+export type { DenseOptions, ActivationSpec, Layer, InitializerName } from './layer/index.js';
+export { Sequential, sequential } from './model/sequential.js';
+export type { CompileOptions, SequentialOptions, EvaluateOptions } from './model/sequential.js';
+export type { FitOptions } from './model/fit.js';
+export { History } from './model/history.js';
+export { callbacks } from './model/index.js';
+export type { Callback, Logs, TrainingControl, EarlyStoppingOptions } from './model/callbacks.js';
 export { debug } from './debug.js';
 export { getNumThreads, setNumThreads } from './threads.js';
 export { version } from './version.js';

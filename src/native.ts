@@ -36,8 +36,72 @@ export interface NativeAddon {
   setNumThreads(n: number): void;
   /** Optimizer kernel names in native order. */
   optimizerNames(): string[];
+  NativeTrainer: new (spec: NativeTrainerSpec) => NativeTrainer;
   /** memcpy of x into out: the bandwidth baseline of the benchmarks. */
   copyFloat32(out: Float32Array, x: Float32Array): void;
+  /**
+   * Row-major fp32 GEMM on the active variant, threaded: `C = alpha * op(A) * op(B) + beta * C`,
+   * op(A) m x k, op(B) k x n. `transA`: A is stored k x m (lda >= m), else m x k (lda >= k);
+   * `transB`: B is stored n x k (ldb >= k), else k x n (ldb >= n); C is m x n (ldc >= n).
+   * `beta` 0 ignores C's contents (NaN included), as in BLAS. Then the fused epilogue: C += bias
+   * (one value per column) when `bias` is given, and, when `actId` is an activation kernel id
+   * (ACTIVATION_KERNELS order; -1 for none), `actOut` (m x n, leading dimension `ldo`) =
+   * activation(C) with the parameters `actAlpha`, `actBeta`, `actThreshold`; C keeps the
+   * pre-activation. `actOut` must be null when `actId` is -1. Every array must hold its
+   * matrix at its leading dimension, else a TypeError is thrown.
+   */
+  gemm(
+    transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+    a: Float32Array, lda: number, b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number,
+    bias: Float32Array | null, actId: number, actAlpha: number, actBeta: number, actThreshold: number,
+    actOut: Float32Array | null, ldo: number,
+  ): void;
+  /** Same contract as `gemm`: the single-threaded triple loop accumulating in double (the test oracle). */
+  gemmReference(
+    transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+    a: Float32Array, lda: number, b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number,
+    bias: Float32Array | null, actId: number, actAlpha: number, actBeta: number, actThreshold: number,
+    actOut: Float32Array | null, ldo: number,
+  ): void;
+}
+
+/** One dense layer of a NativeTrainer spec. */
+export interface NativeTrainerLayer {
+  inSize: number;
+  units: number;
+  weight: Float32Array;
+  bias: Float32Array | null;
+  /** Element-wise activation kernel id, or -1 (linear or row-wise). */
+  act: number;
+  /** 0 none, 1 softmax, 2 log-softmax (row-wise activations). */
+  row: number;
+  alpha: number;
+  beta: number;
+  threshold: number;
+}
+
+/** The native training loop of a Sequential (native/model/trainer.cc). */
+export interface NativeTrainer {
+  /**
+   * Train batches first .. first+count-1 of an epoch on a worker thread; resolves with the batches done.
+   * targets: Int32Array classes (softmax cross-entropy) or Float32Array values.
+   */
+  run(x: Float32Array, rows: number, targets: Int32Array | Float32Array, order: Uint32Array, batchSize: number, first: number,
+    count: number, coeffs: Float64Array, losses: Float64Array, correct: Float64Array): Promise<number>;
+  /** Stop the running span between batches. */
+  abort(): void;
+}
+
+export interface NativeTrainerSpec {
+  layers: NativeTrainerLayer[];
+  /** 0 softmax cross-entropy, 1 mse, 2 binary cross-entropy with logits. */
+  loss: number;
+  labelSmoothing: number;
+  accuracy: boolean;
+  optimizer: number;
+  slots: number;
+  state: Float32Array;
+  coeffCount: number;
 }
 
 let addon: NativeAddon | null = null;

@@ -7,6 +7,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   dendrite::binding::InitLoss(env, exports);
   dendrite::binding::InitSystem(env, exports);
   dendrite::binding::InitOptim(env, exports);
+  dendrite::binding::InitTrainer(env, exports);
+  dendrite::binding::InitGemm(env, exports);
   return exports;
 }
 }  // namespace

@@ -10,6 +10,8 @@ void InitActivation(Napi::Env env, Napi::Object exports);
 void InitLoss(Napi::Env env, Napi::Object exports);
 void InitSystem(Napi::Env env, Napi::Object exports);
 void InitOptim(Napi::Env env, Napi::Object exports);
+void InitTrainer(Napi::Env env, Napi::Object exports);
+void InitGemm(Napi::Env env, Napi::Object exports);
 }  // namespace binding
 }  // namespace dendrite
 

@@ -20,7 +20,9 @@ struct Registry {
   Registry() {
     fill_scalar_kernels(scalar);
     fill_scalar_optim_kernels(scalar);
-    has_avx2 = cpu_has_avx2_fma() && fill_avx2_kernels(avx2) && fill_avx2_optim_kernels(avx2);
+    fill_scalar_gemm_kernels(scalar);
+    has_avx2 = cpu_has_avx2_fma() && fill_avx2_kernels(avx2) && fill_avx2_optim_kernels(avx2) &&
+               fill_avx2_gemm_kernels(avx2);
     const KernelTable* best = has_avx2 ? &avx2 : &scalar;
     const char* forced = std::getenv("DENDRITE_ISA");
     if (forced && std::string(forced) == "scalar") best = &scalar;

@@ -38,7 +38,7 @@ export interface ActivationOptionsByName {
 
 export type ActivationName = keyof ActivationOptionsByName;
 
-type RowKernel = 'softmax' | 'logSoftmax';
+export type RowKernel = 'softmax' | 'logSoftmax';
 interface Spec {
   kernel: ActivationKernel | RowKernel | ((o: Record<string, unknown>) => ActivationKernel);
   /** Option name -> default value and validator. */
@@ -90,8 +90,10 @@ export class Activation<N extends ActivationName = ActivationName> {
   readonly name: N;
   /** The resolved options, defaults included. */
   readonly options: Readonly<Required<ActivationOptionsByName[N]>>;
-  readonly #kernel: ActivationKernel | RowKernel;
-  readonly #params: ActivationParams;
+  /** The kernel this activation runs (low level: used by layers to fuse it into a GEMM). */
+  readonly kernel: ActivationKernel | RowKernel;
+  /** Every kernel parameter, resolved (low level). */
+  readonly params: Readonly<ActivationParams>;
 
   constructor(name: N, options?: ActivationOptionsByName[N]) {
     const spec = SPECS[name];
@@ -103,8 +105,8 @@ export class Activation<N extends ActivationName = ActivationName> {
     }
     this.name = name;
     this.options = Object.freeze(resolved) as Readonly<Required<ActivationOptionsByName[N]>>;
-    this.#kernel = typeof spec.kernel === 'function' ? spec.kernel(resolved) : spec.kernel;
-    this.#params = {
+    this.kernel = typeof spec.kernel === 'function' ? spec.kernel(resolved) : spec.kernel;
+    this.params = {
       alpha: (resolved.alpha as number | undefined) ?? 0,
       beta: (resolved.beta as number | undefined) ?? 1,
       threshold: (resolved.threshold as number | undefined) ?? 20,
@@ -113,7 +115,7 @@ export class Activation<N extends ActivationName = ActivationName> {
 
   /** Whether this activation works row-wise over the last axis (softmax family). */
   get rowWise(): boolean {
-    return this.#kernel === 'softmax' || this.#kernel === 'logSoftmax';
+    return this.kernel === 'softmax' || this.kernel === 'logSoftmax';
   }
 
   /** y = f(x), same shape as x. */
@@ -122,11 +124,11 @@ export class Activation<N extends ActivationName = ActivationName> {
     const t = toTensor(x, 'x');
     const y = outputBuffer(out, t.size);
     const backend = activeBackend();
-    if (this.#kernel === 'softmax' || this.#kernel === 'logSoftmax') {
+    if (this.kernel === 'softmax' || this.kernel === 'logSoftmax') {
       const [rows, cols] = rowsAndCols(t);
-      backend.softmaxForward(t.data, y, rows, cols, this.#kernel === 'logSoftmax');
+      backend.softmaxForward(t.data, y, rows, cols, this.kernel === 'logSoftmax');
     } else {
-      backend.activationForward(this.#kernel, this.#params, t.data, y);
+      backend.activationForward(this.kernel, this.params, t.data, y);
     }
     return new Tensor(y, t.shape);
   }
@@ -139,11 +141,11 @@ export class Activation<N extends ActivationName = ActivationName> {
     checkSameShape(g, t, 'dy');
     const dx = outputBuffer(out, t.size);
     const backend = activeBackend();
-    if (this.#kernel === 'softmax' || this.#kernel === 'logSoftmax') {
+    if (this.kernel === 'softmax' || this.kernel === 'logSoftmax') {
       const [rows, cols] = rowsAndCols(t);
-      backend.softmaxBackward(t.data, g.data, dx, rows, cols, this.#kernel === 'logSoftmax');
+      backend.softmaxBackward(t.data, g.data, dx, rows, cols, this.kernel === 'logSoftmax');
     } else {
-      backend.activationBackward(this.#kernel, this.#params, t.data, g.data, dx);
+      backend.activationBackward(this.kernel, this.params, t.data, g.data, dx);
     }
     return new Tensor(dx, t.shape);
   }

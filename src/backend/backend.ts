@@ -7,6 +7,31 @@ import type { ActivationKernel, ActivationParams, OptimizerKernel } from './kern
 
 export type BackendName = 'js' | 'cpu' | 'cuda';
 
+/**
+ * One GEMM call: C[m, n] = alpha * op(A) * op(B) + beta * C (row-major), then, when
+ * given, C += bias (one value per column) and act.out = act(C) (C keeps the
+ * pre-activation). op(A) is m x k (stored k x m when transA), op(B) is k x n
+ * (stored n x k when transB). beta 0 makes C write-only. Callers reuse these
+ * objects across steps, so a training step allocates nothing.
+ */
+export interface GemmCall {
+  transA: boolean;
+  transB: boolean;
+  m: number;
+  n: number;
+  k: number;
+  alpha: number;
+  a: Float32Array;
+  lda: number;
+  b: Float32Array;
+  ldb: number;
+  beta: number;
+  c: Float32Array;
+  ldc: number;
+  bias: Float32Array | null;
+  act: { kernel: ActivationKernel; params: ActivationParams; out: Float32Array; ldo: number } | null;
+}
+
 export interface Backend {
   readonly name: BackendName;
   /** out[i] = f(x[i]). */
@@ -39,6 +64,8 @@ export interface Backend {
   clipGradNorm(grads: Float32Array[], maxNorm: number): number;
   /** Clamp every gradient element to [-value, value]. */
   clipGradValue(grads: Float32Array[], value: number): void;
+  /** General matrix product with the dense-layer epilogue (see GemmCall). */
+  gemm(call: GemmCall): void;
 }
 
 /** One entry of `dendrite.backends()`. */

@@ -26,5 +26,8 @@ export function createCpuBackend(native: NativeAddon): Backend {
       native.optimizerStep(optimizerIndex(kernel), params, grads, state, slots, coeffs)),
     clipGradNorm: call((grads, maxNorm) => native.clipGradNorm(grads, maxNorm)),
     clipGradValue: call((grads, value) => native.clipGradValue(grads, value)),
+    gemm: call((g) => native.gemm(g.transA, g.transB, g.m, g.n, g.k, g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, g.c, g.ldc, g.bias,
+      g.act ? kernelIndex(g.act.kernel) : -1, g.act?.params.alpha ?? 0, g.act?.params.beta ?? 1, g.act?.params.threshold ?? 20,
+      g.act?.out ?? null, g.act?.ldo ?? 0)),
   };
 }

@@ -164,6 +164,36 @@ export abstract class Optimizer {
     this.#lengths = lengths;
   }
 
+  /**
+   * For native training loops (internal): the state arena for these parameters,
+   * created on first use exactly as step() would, and the kernel that updates them.
+   */
+  nativeState(params: Float32Array[]): { kernel: OptimizerKernel; slots: number; state: Float32Array } {
+    const slots = this.slotNames();
+    this.#ensureState(params.map((p) => p.length), slots);
+    return { kernel: this.kernel, slots: slots.length, state: this.#state! };
+  }
+
+  /**
+   * For native training loops (internal): the coefficients of the next `count`
+   * steps, one row each (lr as it is now). Nothing advances until commitSteps().
+   */
+  planSteps(count: number): Float64Array {
+    const saved = { ...this.scalars };
+    const rows = Array.from({ length: count }, (_, i) => this.coefficients(this.#step + 1 + i));
+    this.scalars = saved;
+    const width = rows[0]?.length ?? 0;
+    const out = new Float64Array(count * width);
+    rows.forEach((r, i) => out.set(r, i * width));
+    return out;
+  }
+
+  /** Record that `done` planned steps ran (advances the step count and scalar state). */
+  commitSteps(done: number): void {
+    for (let i = 0; i < done; i++) this.coefficients(this.#step + 1 + i);
+    this.#step += done;
+  }
+
   /** Every option plus `className` and `lr`; `dd.optimizers.fromConfig` recreates the optimizer. */
   getConfig(): OptimizerConfig {
     return { className: this.className, lr: this.#lr, ...this.options };

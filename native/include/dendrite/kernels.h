@@ -81,6 +81,11 @@ struct OptimTensor {
 // src/optimizer/*.ts and optim_kernels.inc).
 using OptimFn = void (*)(const OptimTensor& t, size_t begin, size_t end, const double* c);
 
+struct GemmArgs;  // dendrite/gemm.h
+// Single-threaded fp32 GEMM of one variant on the block C[m0:m1, n0:n1] of args,
+// epilogue included (native/runtime/gemm.cc splits C between threads).
+using GemmBlockFn = void (*)(const GemmArgs& args, size_t m0, size_t m1, size_t n0, size_t n1);
+
 // One ISA variant's kernels. Filled once by the dispatcher (native/dispatch/).
 struct KernelTable {
   const char* isa = nullptr;
@@ -95,11 +100,15 @@ struct KernelTable {
   double (*sum_squares)(const float* x, size_t n) = nullptr;
   void (*scale)(float* x, size_t n, float s) = nullptr;
   void (*clamp)(float* x, size_t n, float lo, float hi) = nullptr;
+  GemmBlockFn gemm = nullptr;
 };
 
 // Fill the optimizer and clipping entries of a table (one source, compiled per ISA).
 void fill_scalar_optim_kernels(KernelTable& table);
 bool fill_avx2_optim_kernels(KernelTable& table);
+// Fill the gemm entry (native/kernels/ref/gemm_ref.cc, native/kernels/cpu/x86/gemm_avx2.cc).
+void fill_scalar_gemm_kernels(KernelTable& table);
+bool fill_avx2_gemm_kernels(KernelTable& table);
 
 // Variant builders. The scalar reference is always present; the AVX2 builder
 // returns false when the translation unit was compiled without AVX2 support.

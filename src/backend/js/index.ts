@@ -2,6 +2,7 @@
 import type { Backend } from '../backend.js';
 import { activationBackward, activationForward } from './activations.js';
 import { bceWithLogits, mse, softmaxCrossEntropy } from './losses.js';
+import { gemm } from './gemm.js';
 import { clipGradNorm, clipGradValue, optimizerStep } from './optimizers.js';
 import { softmaxBackward, softmaxForward } from './softmax.js';
 
@@ -17,4 +18,5 @@ export const jsBackend: Backend = {
   optimizerStep,
   clipGradNorm,
   clipGradValue,
+  gemm,
 };

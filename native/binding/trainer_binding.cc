@@ -1,0 +1,208 @@
+// NativeTrainer: wraps dendrite::Trainer. `run(...)` trains a span of batches
+// on a worker thread (AsyncWorker) and resolves with the number of batches
+// done; `abort()` stops it between batches. The trainer holds references to the
+// weights and the optimizer state; each run holds references to its data.
+#include <napi.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dendrite/trainer.h"
+#include "binding.h"
+#include "convert.h"
+
+namespace dendrite {
+namespace binding {
+namespace {
+
+double NumberAt(const Napi::Object& o, const char* key) {
+  const Napi::Value v = o.Get(key);
+  if (!v.IsNumber()) ThrowType(o.Env(), "a number", key);
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "NativeTrainer", {InstanceMethod("run", &NativeTrainer::Run), InstanceMethod("abort", &NativeTrainer::Abort)});
+  }
+
+  // new NativeTrainer({ layers: [{ inSize, units, weight, bias|null, act, row, alpha, beta, threshold }],
+  //   loss, labelSmoothing, accuracy, optimizer, slots, state, coeffCount })
+  explicit NativeTrainer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeTrainer>(info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsObject()) ThrowType(env, "a trainer spec object", "spec");
+    const Napi::Object spec = info[0].As<Napi::Object>();
+    TrainerSpec ts;
+    const Napi::Value layers_value = spec.Get("layers");
+    if (!layers_value.IsArray()) ThrowType(env, "an array", "layers");
+    const Napi::Array layers = layers_value.As<Napi::Array>();
+    size_t total = 0;
+    for (uint32_t i = 0; i < layers.Length(); ++i) {
+      if (!layers.Get(i).IsObject()) ThrowType(env, "a layer object", "layers[i]");
+      const Napi::Object lo = layers.Get(i).As<Napi::Object>();
+      DenseSpec d;
+      d.in = AsSize(lo.Get("inSize"), "inSize");
+      d.out = AsSize(lo.Get("units"), "units");
+      const F32View w = AsFloat32(lo.Get("weight"), "weight");
+      const F32View b = AsOptionalFloat32(lo.Get("bias"), "bias");
+      if (d.in == 0 || d.out == 0 || w.length != d.in * d.out) ThrowType(env, "a Float32Array of inSize * units", "weight");
+      if (b.data && b.length != d.out) ThrowType(env, "a Float32Array of units", "bias");
+      if (i > 0 && d.in != ts.layers.back().out) ThrowType(env, "the previous layer's units", "inSize");
+      d.weight = w.data;
+      d.bias = b.data;
+      const double act = NumberAt(lo, "act");
+      if (act >= kActCount || act < -1) ThrowType(env, "an activation id or -1", "act");
+      d.act = static_cast<int>(act);
+      const double row = NumberAt(lo, "row");
+      if (row != 0 && row != 1 && row != 2) ThrowType(env, "0, 1 or 2", "row");
+      d.row = static_cast<RowAct>(static_cast<int>(row));
+      d.params.alpha = static_cast<float>(NumberAt(lo, "alpha"));
+      d.params.beta = static_cast<float>(NumberAt(lo, "beta"));
+      d.params.threshold = static_cast<float>(NumberAt(lo, "threshold"));
+      refs_.push_back(Napi::Persistent(lo.Get("weight").As<Napi::Object>()));
+      if (d.bias) refs_.push_back(Napi::Persistent(lo.Get("bias").As<Napi::Object>()));
+      total += w.length + b.length;
+      ts.layers.push_back(d);
+    }
+    if (ts.layers.empty()) ThrowType(env, "at least one layer", "layers");
+    const double loss = NumberAt(spec, "loss");
+    if (loss != 0 && loss != 1 && loss != 2) ThrowType(env, "0, 1 or 2", "loss");
+    ts.loss = static_cast<LossKind>(static_cast<int>(loss));
+    ts.label_smoothing = static_cast<float>(NumberAt(spec, "labelSmoothing"));
+    ts.accuracy = spec.Get("accuracy").ToBoolean();
+    const size_t optim = AsSize(spec.Get("optimizer"), "optimizer");
+    if (optim >= static_cast<size_t>(kOptimCount)) ThrowType(env, "a known optimizer id", "optimizer");
+    ts.optim = static_cast<Optim>(optim);
+    ts.slots = AsSize(spec.Get("slots"), "slots");
+    const F32View state = AsFloat32(spec.Get("state"), "state");
+    if (ts.slots > static_cast<size_t>(kMaxOptimSlots) || state.length != ts.slots * total) ThrowType(env, "slots * parameters elements", "state");
+    ts.state = state.data;
+    refs_.push_back(Napi::Persistent(spec.Get("state").As<Napi::Object>()));
+    ts.coeff_count = AsSize(spec.Get("coeffCount"), "coeffCount");
+    coeff_count_ = ts.coeff_count;
+    in_ = ts.layers.front().in;
+    out_ = ts.layers.back().out;
+    classes_ = ts.loss == LossKind::softmax_cross_entropy;
+    trainer_ = std::make_unique<Trainer>(ts);
+  }
+
+ private:
+  class RunWorker : public Napi::AsyncWorker {
+   public:
+    RunWorker(Napi::Env env, NativeTrainer* owner, EpochData data, size_t batch_size, size_t first, size_t count,
+              const double* coeffs, double* losses, double* correct, std::vector<Napi::ObjectReference> refs)
+        : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), owner_(owner), data_(data),
+          batch_size_(batch_size), first_(first), count_(count), coeffs_(coeffs), losses_(losses), correct_(correct),
+          refs_(std::move(refs)) {
+      owner_->Ref();  // keep the trainer alive while it runs
+    }
+    Napi::Promise Promise() const { return deferred_.Promise(); }
+
+    void Execute() override {
+      try {
+        done_ = owner_->trainer_->run(data_, batch_size_, first_, count_, coeffs_, losses_, correct_, owner_->abort_);
+      } catch (const std::exception& e) {  // nothing may cross the thread boundary
+        SetError(std::string("native training failed: ") + e.what());
+      }
+    }
+    void OnOK() override {
+      Finish();
+      deferred_.Resolve(Napi::Number::New(Env(), static_cast<double>(done_)));
+    }
+    void OnError(const Napi::Error& e) override {
+      Finish();
+      deferred_.Reject(e.Value());
+    }
+
+   private:
+    void Finish() {
+      owner_->running_ = false;
+      owner_->Unref();
+    }
+    Napi::Promise::Deferred deferred_;
+    NativeTrainer* owner_;
+    EpochData data_;
+    size_t batch_size_, first_, count_;
+    const double* coeffs_;
+    double* losses_;
+    double* correct_;
+    std::vector<Napi::ObjectReference> refs_;
+    size_t done_ = 0;
+  };
+
+  // run(x, rows, targets, order, batchSize, first, count, coeffs, losses, correct) -> Promise<batches done>
+  Napi::Value Run(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (running_) throw Napi::Error::New(env, "Expected an idle trainer for run but received a trainer that is already running");
+    const F32View x = AsFloat32(info[0], "x");
+    const size_t rows = AsSize(info[1], "rows");
+    if (x.length != rows * in_) ThrowType(env, "rows * inputSize values", "x");
+    EpochData data;
+    data.x = x.data;
+    data.rows = rows;
+    if (classes_) {
+      size_t n = 0;
+      const int32_t* t = AsInt32(info[2], "targets", &n);
+      if (n != rows) ThrowType(env, "one class per row", "targets");
+      for (size_t r = 0; r < rows; ++r)
+        if (t[r] < 0 || static_cast<size_t>(t[r]) >= out_) ThrowType(env, "class indices in [0, units)", "targets");
+      data.classes = t;
+    } else {
+      const F32View t = AsFloat32(info[2], "targets");
+      if (t.length != rows * out_) ThrowType(env, "rows * units values", "targets");
+      data.values = t.data;
+    }
+    if (!info[3].IsTypedArray() || info[3].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array)
+      ThrowType(env, "a Uint32Array", "order");
+    const Napi::Uint32Array order = info[3].As<Napi::Uint32Array>();
+    if (order.ElementLength() != rows) ThrowType(env, "a permutation of the rows", "order");
+    for (size_t r = 0; r < rows; ++r)
+      if (order[r] >= rows) ThrowType(env, "a permutation of the rows", "order");
+    data.order = order.Data();
+    const size_t batch_size = AsSize(info[4], "batchSize");
+    const size_t first = AsSize(info[5], "first");
+    const size_t count = AsSize(info[6], "count");
+    if (batch_size == 0) ThrowType(env, "an integer >= 1", "batchSize");
+    auto f64 = [&](size_t i, const char* name, size_t need) {
+      if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+        ThrowType(env, "a Float64Array", name);
+      auto a = info[i].As<Napi::Float64Array>();
+      if (a.ElementLength() < need) ThrowType(env, "a Float64Array of " + std::to_string(need) + " values", name);
+      return a.Data();
+    };
+    const double* coeffs = f64(7, "coeffs", count * coeff_count_);
+    double* losses = f64(8, "losses", count);
+    double* correct = f64(9, "correct", count);
+    std::vector<Napi::ObjectReference> refs;
+    for (size_t i : {0, 2, 3, 7, 8, 9}) refs.push_back(Napi::Persistent(info[i].As<Napi::Object>()));
+    abort_ = false;
+    running_ = true;
+    auto* worker = new RunWorker(env, this, data, batch_size, first, count, coeffs, losses, correct, std::move(refs));
+    worker->Queue();
+    return worker->Promise();
+  }
+
+  Napi::Value Abort(const Napi::CallbackInfo& info) {
+    abort_ = true;
+    return info.Env().Undefined();
+  }
+
+  std::unique_ptr<Trainer> trainer_;
+  std::vector<Napi::ObjectReference> refs_;
+  std::atomic<bool> abort_{false};
+  bool running_ = false;
+  size_t in_ = 0, out_ = 0, coeff_count_ = 0;
+  bool classes_ = false;
+};
+
+}  // namespace
+
+void InitTrainer(Napi::Env env, Napi::Object exports) {
+  exports.Set("NativeTrainer", NativeTrainer::Define(env));
+}
+
+}  // namespace binding
+}  // namespace dendrite

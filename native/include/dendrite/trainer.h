@@ -1,0 +1,77 @@
+// The native training loop of a stack of dense layers: gather a batch, forward
+// (GEMM with fused bias + activation), loss and its gradient, backward, one
+// fused optimizer step; over buffers allocated once per batch size. No N-API:
+// the binding runs Trainer::run on a worker thread.
+#ifndef DENDRITE_TRAINER_H_
+#define DENDRITE_TRAINER_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "dendrite/kernels.h"
+
+namespace dendrite {
+
+enum class RowAct { none, softmax, log_softmax };
+enum class LossKind { softmax_cross_entropy, mse, bce_with_logits };
+
+struct DenseSpec {
+  size_t in = 0, out = 0;
+  float* weight = nullptr;  // [in, out], updated in place
+  float* bias = nullptr;    // [out] or null
+  int act = -1;             // element-wise Act id; -1 for none (linear or row-wise)
+  RowAct row = RowAct::none;
+  ActParams params;
+};
+
+struct TrainerSpec {
+  std::vector<DenseSpec> layers;
+  LossKind loss = LossKind::softmax_cross_entropy;
+  float label_smoothing = 0.0f;
+  bool accuracy = false;
+  Optim optim = Optim::sgd;
+  size_t slots = 0;         // optimizer state slots per element
+  float* state = nullptr;   // slot-major arena over the parameters [W0, b0, W1, b1, ...]
+  size_t coeff_count = 0;   // coefficients per optimizer step
+};
+
+// The data of one epoch: rows of x and their targets, visited in `order`.
+struct EpochData {
+  const float* x = nullptr;        // [rows, in]
+  size_t rows = 0;
+  const int32_t* classes = nullptr;  // [rows] for softmax cross-entropy
+  const float* values = nullptr;     // [rows, out] otherwise
+  const uint32_t* order = nullptr;   // [rows] permutation of 0..rows-1
+};
+
+class Trainer {
+ public:
+  explicit Trainer(const TrainerSpec& spec);
+  ~Trainer();
+
+  // Runs batches first .. first+count-1 of the epoch (batch b covers order[b*B .. b*B+B),
+  // the last one possibly shorter); step i uses coeffs[i * coeff_count ..]. Writes each
+  // batch's mean loss (before its update) to losses[i] and its correct predictions to
+  // correct[i]. Stops early when `abort` becomes true; returns the batches done.
+  size_t run(const EpochData& data, size_t batch_size, size_t first, size_t count, const double* coeffs,
+             double* losses, double* correct, const std::atomic<bool>& abort);
+
+ private:
+  struct Workspace;
+  Workspace& workspace(size_t rows);
+  double step(Workspace& ws, size_t rows, const double* coeffs, double* correct);
+
+  TrainerSpec spec_;
+  std::vector<std::vector<float>> grads_;  // [dW0, db0, dW1, db1, ...] like the parameters
+  std::vector<OptimTensor> tensors_;
+  std::vector<size_t> lengths_;
+  std::map<size_t, std::unique_ptr<Workspace>> workspaces_;
+};
+
+}  // namespace dendrite
+
+#endif  // DENDRITE_TRAINER_H_

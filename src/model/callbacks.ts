@@ -1,0 +1,76 @@
+/** Training callbacks: hooks called by `fit`, plus earlyStopping and terminateOnNaN. */
+import { checkInteger, checkNumber, checkOneOf, checkOptions, checkBoolean } from '../validate.js';
+
+/** Metrics of one batch or epoch: loss, accuracy, valLoss, valAccuracy ... */
+export type Logs = Record<string, number>;
+
+/** Control handed to callbacks: set `stopTraining` to end `fit` after this epoch. */
+export interface TrainingControl {
+  stopTraining: boolean;
+  /** Current weights (copies) and a way to put weights back (earlyStopping's restoreBestWeights). */
+  getWeights(): Float32Array[];
+  setWeights(weights: Float32Array[]): void;
+}
+
+/** Any subset of these hooks; `fit` awaits them if they return a Promise. */
+export interface Callback {
+  onTrainBegin?(control: TrainingControl): void | Promise<void>;
+  onTrainEnd?(logs: Logs, control: TrainingControl): void | Promise<void>;
+  onEpochBegin?(epoch: number, control: TrainingControl): void | Promise<void>;
+  onEpochEnd?(epoch: number, logs: Logs, control: TrainingControl): void | Promise<void>;
+  onBatchBegin?(batch: number, control: TrainingControl): void | Promise<void>;
+  onBatchEnd?(batch: number, logs: Logs, control: TrainingControl): void | Promise<void>;
+}
+
+export interface EarlyStoppingOptions {
+  /** The metric to watch. Default 'valLoss' when there is validation data, else 'loss'. */
+  monitor?: string;
+  /** Epochs without improvement before stopping (integer >= 0). Default 0. */
+  patience?: number;
+  /** Smallest change that counts as an improvement, >= 0. Default 0. */
+  minDelta?: number;
+  /** 'min' (losses), 'max' (accuracies) or 'auto' (max for names containing 'acc'). Default 'auto'. */
+  mode?: 'min' | 'max' | 'auto';
+  /** Put back the weights of the best epoch when stopping. Default false. */
+  restoreBestWeights?: boolean;
+}
+
+/** Stop training when the monitored metric has not improved for `patience` epochs (Keras semantics). */
+export function earlyStopping(options: EarlyStoppingOptions = {}): Callback {
+  const o = checkOptions(options, ['monitor', 'patience', 'minDelta', 'mode', 'restoreBestWeights']);
+  const patience = checkInteger(o.patience ?? 0, 'patience', 0);
+  const minDelta = checkNumber(o.minDelta ?? 0, 'minDelta', { min: 0 });
+  const mode = checkOneOf(o.mode ?? 'auto', 'mode', ['min', 'max', 'auto'] as const);
+  const restore = checkBoolean(o.restoreBestWeights ?? false, 'restoreBestWeights');
+  if (o.monitor !== undefined && typeof o.monitor !== 'string') checkOneOf(o.monitor, 'monitor', ['loss', 'valLoss', 'accuracy', 'valAccuracy']);
+  let best = NaN;
+  let wait = 0;
+  let bestWeights: Float32Array[] | null = null;
+  return {
+    onTrainBegin() {
+      best = NaN;
+      wait = 0;
+      bestWeights = null;
+    },
+    onEpochEnd(_epoch, logs, control) {
+      const monitor = (o.monitor as string | undefined) ?? ('valLoss' in logs ? 'valLoss' : 'loss');
+      const value = logs[monitor];
+      if (value === undefined) return;
+      const max = mode === 'max' || (mode === 'auto' && /acc/i.test(monitor));
+      const improved = Number.isNaN(best) || (max ? value > best + minDelta : value < best - minDelta);
+      if (improved) {
+        best = value;
+        wait = 0;
+        if (restore) bestWeights = control.getWeights();
+      } else if (++wait > patience) {
+        control.stopTraining = true;
+        if (restore && bestWeights) control.setWeights(bestWeights);
+      }
+    },
+  };
+}
+
+/** Marker for fit: stop with a clear error as soon as a batch loss is NaN or infinite. */
+export function terminateOnNaN(): Callback & { terminateOnNaN: true } {
+  return { terminateOnNaN: true };
+}

@@ -1,0 +1,122 @@
+/**
+ * Batch runners: they train a span of an epoch's batches. The native runner
+ * runs the whole span in one worker-thread call (no JS work per step); the js
+ * runner is the same loop in TypeScript on the active backend.
+ */
+import type { Backend } from '../backend/backend.js';
+import { kernelIndex, optimizerIndex, type ActivationKernel } from '../backend/kernel-ids.js';
+import type { NativeAddon, NativeTrainer } from '../native.js';
+import { gatherRows, type Targets } from './data.js';
+import type { Objective } from './objective.js';
+import type { Sequential } from './sequential.js';
+
+export interface BatchRunner {
+  /**
+   * Train batches first .. first+count-1 of the epoch visiting rows in `order`:
+   * writes each batch's loss (before its update) to losses[i] and its correct
+   * predictions to correct[i]; resolves with the number of batches done (fewer after abort()).
+   */
+  run(order: Uint32Array, first: number, count: number, losses: Float64Array, correct: Float64Array): Promise<number>;
+  /** Stop between batches. */
+  abort(): void;
+}
+
+export interface TrainingSet {
+  x: Float32Array;
+  rows: number;
+  targets: Targets;
+  batchSize: number;
+}
+
+// The js runner yields to the event loop at least this often (ms).
+const YIELD_EVERY_MS = 8;
+
+export class JsRunner implements BatchRunner {
+  #aborted = false;
+  readonly #targetBuffers = new Map<number, Int32Array | Float32Array>();
+
+  constructor(private readonly model: Sequential, private readonly objective: Objective, private readonly data: TrainingSet,
+    private readonly backend: Backend) {}
+
+  async run(order: Uint32Array, first: number, count: number, losses: Float64Array, correct: Float64Array): Promise<number> {
+    this.#aborted = false;
+    const { model, objective, data, backend } = this;
+    const units = model.outputSize;
+    const params = model.parameters().map((p) => p.data);
+    const grads = model.gradients();
+    const optimizer = model.optimizer!;
+    let lastYield = performance.now();
+    for (let i = 0; i < count; i++) {
+      if (this.#aborted) return i;
+      const start = (first + i) * data.batchSize;
+      const rows = Math.min(data.batchSize, data.rows - start);
+      const net = model.network(rows);
+      let targets = this.#targetBuffers.get(rows);
+      if (!targets) this.#targetBuffers.set(rows, (targets = objective.buffer(rows, units)));
+      gatherRows(net.input, data.x, model.inputSize, order, start, rows);
+      objective.gather(targets, data.targets, units, order, start, rows);
+      net.forward(backend);
+      losses[i] = objective.batchLoss(backend, net.output, targets, rows, units, net.outputGrad);
+      correct[i] = objective.accuracy ? objective.correct(net.output, targets, rows, units) : 0;
+      net.backward(backend);
+      optimizer.step(params, grads);
+      if (performance.now() - lastYield > YIELD_EVERY_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
+      }
+    }
+    return count;
+  }
+
+  abort(): void {
+    this.#aborted = true;
+  }
+}
+
+const LOSS_IDS = { softmaxCrossEntropy: 0, mse: 1, binaryCrossEntropyWithLogits: 2 } as const;
+
+export class NativeRunner implements BatchRunner {
+  readonly #trainer: NativeTrainer;
+
+  constructor(native: NativeAddon, private readonly model: Sequential, objective: Objective, private readonly data: TrainingSet) {
+    const optimizer = model.optimizer!;
+    const { kernel, slots, state } = optimizer.nativeState(model.parameters().map((p) => p.data));
+    this.#trainer = new native.NativeTrainer({
+      layers: model.layers.map((l) => {
+        const act = l.activation;
+        const elementwise = !act.rowWise && act.kernel !== 'linear';
+        return {
+          inSize: l.inputSize!, units: l.units, weight: l.weight.data, bias: l.bias?.data ?? null,
+          act: elementwise ? kernelIndex(act.kernel as ActivationKernel) : -1,
+          row: act.kernel === 'softmax' ? 1 : act.kernel === 'logSoftmax' ? 2 : 0,
+          alpha: act.params.alpha, beta: act.params.beta, threshold: act.params.threshold,
+        };
+      }),
+      loss: LOSS_IDS[objective.loss.name],
+      labelSmoothing: (objective.loss.options as { labelSmoothing?: number }).labelSmoothing ?? 0,
+      accuracy: objective.accuracy,
+      optimizer: optimizerIndex(kernel),
+      slots,
+      state,
+      coeffCount: optimizer.planSteps(1).length,
+    });
+  }
+
+  async run(order: Uint32Array, first: number, count: number, losses: Float64Array, correct: Float64Array): Promise<number> {
+    const { data, model } = this;
+    const optimizer = model.optimizer!;
+    const coeffs = optimizer.planSteps(count);
+    model.busy = true;
+    try {
+      const done = await this.#trainer.run(data.x, data.rows, data.targets.data, order, data.batchSize, first, count, coeffs, losses, correct);
+      optimizer.commitSteps(done);
+      return done;
+    } finally {
+      model.busy = false;
+    }
+  }
+
+  abort(): void {
+    this.#trainer.abort();
+  }
+}

@@ -1,0 +1,252 @@
+/**
+ * Sequential: a stack of Dense layers trained by backpropagation and a
+ * dendrite optimizer. Batch, mini-batch and stochastic gradient descent are
+ * `fit` with batchSize n (or 'full'), 128/256, or 1.
+ */
+import { activeBackend } from '../backend/registry.js';
+import { DendriteError, invalidDescribed, invalidParameter } from '../errors.js';
+import { Dense } from '../layer/dense.js';
+import { Optimizer } from '../optimizer/optimizer.js';
+import { fromConfig } from '../optimizer/index.js';
+import { Tensor, type TensorLike } from '../tensor.js';
+import { checkInteger, checkOptions, isPlainObject } from '../validate.js';
+import { inputRows, targetRows, gatherRows, type Targets } from './data.js';
+import { Network } from './network.js';
+import { Objective } from './objective.js';
+import { fitModel, type FitOptions } from './fit.js';
+import type { History } from './history.js';
+import type { LossName, Loss } from '../loss/index.js';
+
+export interface CompileOptions {
+  /** A dd.optimizers instance, or its getConfig() output. */
+  optimizer: Optimizer | ({ className: string } & Record<string, unknown>);
+  /** A loss name or dd.loss(...). The last layer outputs logits for the cross-entropies. */
+  loss: LossName | Loss;
+  /** ['accuracy'] to report accuracy (classification losses only). */
+  metrics?: 'accuracy'[];
+}
+
+export interface SequentialOptions {
+  /** Seed of the weight initialisation (layer i uses seed + i unless it has its own). Default 0. */
+  seed?: number;
+}
+
+export interface EvaluateOptions {
+  /** Rows per forward pass (integer >= 1). Default 128. */
+  batchSize?: number;
+}
+
+export class Sequential {
+  readonly layers: Dense[];
+  readonly seed: number;
+  #optimizer: Optimizer | null = null;
+  #objective: Objective | null = null;
+  #grads: Float32Array[] | null = null;
+  readonly #networks = new Map<number, Network>();
+  #busy = false;
+
+  constructor(layers: Dense[], options: SequentialOptions = {}) {
+    const o = checkOptions(options, ['seed']);
+    this.seed = checkInteger(o.seed ?? 0, 'seed', 0, 2 ** 32 - 1);
+    if (!Array.isArray(layers) || layers.length === 0) throw invalidParameter('layers', 'a non-empty array of layers', layers);
+    layers.forEach((layer, i) => {
+      if (!(layer instanceof Dense)) throw invalidParameter(`layers[${i}]`, 'a layer from dd.layers', layer);
+    });
+    if (layers[0].inputSize === undefined) throw invalidDescribed('layers[0].inputSize', 'the input width on the first layer', 'undefined');
+    this.layers = [...layers];
+    let width = layers[0].inputSize;
+    this.layers.forEach((layer, i) => {
+      if (!layer.built) layer.build(width, this.seed + i);
+      else if (layer.inputSize !== width) throw invalidDescribed(`layers[${i}].inputSize`, `${width}`, `${layer.inputSize}`);
+      width = layer.units;
+    });
+  }
+
+  /** Input width. */
+  get inputSize(): number {
+    return this.layers[0].inputSize!;
+  }
+
+  /** Output width. */
+  get outputSize(): number {
+    return this.layers[this.layers.length - 1].units;
+  }
+
+  /** Every trainable tensor, layer by layer ([W0, b0, W1, b1, ...]). */
+  parameters(): Tensor[] {
+    return this.layers.flatMap((l) => l.parameters());
+  }
+
+  /** True while a native training span runs on a worker thread and owns the weights. */
+  get busy(): boolean {
+    return this.#busy;
+  }
+  set busy(value: boolean) {
+    this.#busy = value;
+  }
+
+  #checkIdle(action: string): void {
+    if (this.#busy) {
+      throw new DendriteError(`Expected an idle model for ${action} but received a model whose fit() is running (call it from a callback or after fit resolves)`, 'ERR_DENDRITE_INVALID_STATE');
+    }
+  }
+
+  /** The compiled optimizer (null before compile). */
+  get optimizer(): Optimizer | null {
+    return this.#optimizer;
+  }
+
+  /** Set the optimizer, the loss and the metrics. Required before fit / evaluate. */
+  compile(options: CompileOptions): void {
+    const o = checkOptions(options, ['optimizer', 'loss', 'metrics']);
+    if (options === undefined) throw invalidParameter('options', 'an object with optimizer and loss', options);
+    const optimizer = o.optimizer instanceof Optimizer ? o.optimizer
+      : isPlainObject(o.optimizer) ? fromConfig(o.optimizer as never)
+        : null;
+    if (!optimizer) throw invalidParameter('optimizer', 'a dd.optimizers instance or its getConfig()', o.optimizer);
+    this.#objective = new Objective(o.loss, o.metrics);
+    this.#optimizer = optimizer;
+  }
+
+  /** The loss and metrics (throws before compile). */
+  objective(action: string): Objective {
+    if (!this.#objective) {
+      throw new DendriteError(`Expected a compiled model (call model.compile first) for ${action} but received an uncompiled model`, 'ERR_DENDRITE_INVALID_STATE');
+    }
+    return this.#objective;
+  }
+
+  /** The gradient buffers, one per parameter (created once). */
+  gradients(): Float32Array[] {
+    this.#grads ??= this.parameters().map((p) => new Float32Array(p.size));
+    return this.#grads;
+  }
+
+  /** The compute core for batches of `batch` rows (cached per batch size). */
+  network(batch: number): Network {
+    let net = this.#networks.get(batch);
+    if (!net) {
+      net = new Network(this.layers, batch, this.gradients());
+      this.#networks.set(batch, net);
+    }
+    return net;
+  }
+
+  /**
+   * Train. Resolves with the History once done (or stopped by a callback or
+   * the AbortSignal, which rejects with an AbortError between batches).
+   * @param x inputs [N, inputSize]
+   * @param y class indices [N] for softmaxCrossEntropy (Tensor, Int32Array, number[]), else values [N, units]
+   */
+  fit(x: TensorLike, y: unknown, options: FitOptions = {}): Promise<History> {
+    return fitModel(this, x, y, options);
+  }
+
+  /** Run the layers over `rows` rows of `data` in batches; calls visit(net, start, count) after each forward. */
+  forEachBatch(data: Float32Array, rows: number, batchSize: number, visit: (net: Network, start: number, count: number) => void): void {
+    this.#checkIdle('predict or evaluate');
+    const width = this.inputSize;
+    const order = identity(rows);
+    const backend = activeBackend();
+    for (let start = 0; start < rows; start += batchSize) {
+      const count = Math.min(batchSize, rows - start);
+      const net = this.network(count);
+      gatherRows(net.input, data, width, order, start, count);
+      net.forward(backend);
+      visit(net, start, count);
+    }
+  }
+
+  /** Outputs [N, units] for inputs [N, inputSize]. Works without compile. */
+  predict(x: TensorLike, options: EvaluateOptions = {}): Tensor {
+    const batchSize = checkInteger(checkOptions(options, ['batchSize']).batchSize ?? 128, 'batchSize', 1);
+    const { data, rows } = inputRows(x, this.inputSize);
+    const units = this.outputSize;
+    const out = new Float32Array(rows * units);
+    this.forEachBatch(data, rows, batchSize, (net, start, count) => out.set(net.output.subarray(0, count * units), start * units));
+    return new Tensor(out, [rows, units]);
+  }
+
+  /** predict() that resolves on a later turn of the event loop (batches run between turns). */
+  async predictAsync(x: TensorLike, options: EvaluateOptions = {}): Promise<Tensor> {
+    await new Promise((resolve) => setImmediate(resolve));
+    return this.predict(x, options);
+  }
+
+  /** Mean loss (and accuracy when compiled with it) over a data set. */
+  evaluate(x: TensorLike, y: unknown, options: EvaluateOptions = {}): Record<string, number> {
+    const objective = this.objective('evaluate');
+    const batchSize = checkInteger(checkOptions(options, ['batchSize']).batchSize ?? 128, 'batchSize', 1);
+    const { data, rows } = inputRows(x, this.inputSize);
+    const targets = targetRows(y, rows, this.outputSize, objective.classes, objective.loss.name === 'binaryCrossEntropyWithLogits');
+    return evaluateRows(this, objective, data, rows, targets, batchSize);
+  }
+
+  /** Copies of every parameter, layer by layer. */
+  getWeights(): Float32Array[] {
+    return this.parameters().map((p) => p.data.slice());
+  }
+
+  /** Overwrite every parameter (same order and sizes as getWeights()). */
+  setWeights(weights: readonly Float32Array[]): void {
+    this.#checkIdle('setWeights');
+    const params = this.parameters();
+    if (!Array.isArray(weights) || weights.length !== params.length) {
+      throw invalidDescribed('weights', `${params.length} arrays (one per parameter)`, Array.isArray(weights) ? `${weights.length}` : String(weights));
+    }
+    weights.forEach((w, i) => {
+      if (!(w instanceof Float32Array) || w.length !== params[i].size) throw invalidParameter(`weights[${i}]`, `a Float32Array of length ${params[i].size}`, w);
+    });
+    weights.forEach((w, i) => params[i].data.set(w));
+  }
+
+  /** A table of the layers, their output shapes and parameter counts. */
+  summary(): string {
+    const rows = this.layers.map((l, i) => [`dense_${i} (${l.activation.name})`, `[null, ${l.units}]`, String(l.parameters().reduce((n, p) => n + p.size, 0))]);
+    const header = ['Layer (activation)', 'Output shape', 'Params'];
+    const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+    const line = (r: string[]) => r.map((v, c) => v.padEnd(widths[c])).join('  ');
+    const total = this.parameters().reduce((n, p) => n + p.size, 0);
+    return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line), `Total params: ${total}`].join('\n');
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { className: 'Sequential', seed: this.seed, layers: this.layers.map((l) => l.getConfig()) };
+  }
+
+  toString(): string {
+    return `Sequential(${this.layers.map(String).join(', ')})`;
+  }
+}
+
+/** 0, 1, ..., n-1. */
+export function identity(n: number): Uint32Array {
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  return order;
+}
+
+/** Mean loss (weighted by rows) and accuracy over rows of a data set. */
+export function evaluateRows(model: Sequential, objective: Objective, data: Float32Array, rows: number, targets: Targets, batchSize: number): Record<string, number> {
+  const units = model.outputSize;
+  const order = identity(rows);
+  const backend = activeBackend();
+  let lossSum = 0;
+  let correct = 0;
+  const buffers = new Map<number, Int32Array | Float32Array>();
+  model.forEachBatch(data, rows, batchSize, (net, start, count) => {
+    let buf = buffers.get(count);
+    if (!buf) buffers.set(count, (buf = objective.buffer(count, units)));
+    objective.gather(buf, targets, units, order, start, count);
+    lossSum += objective.batchLoss(backend, net.output, buf, count, units, null) * count;
+    if (objective.accuracy) correct += objective.correct(net.output, buf, count, units);
+  });
+  const logs: Record<string, number> = { loss: lossSum / rows };
+  if (objective.accuracy) logs.accuracy = correct / (rows * objective.perRow(units));
+  return logs;
+}
+
+/** `dd.sequential([...layers], { seed })`. */
+export function sequential(layers: Dense[], options?: SequentialOptions): Sequential {
+  return new Sequential(layers, options);
+}
