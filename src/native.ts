@@ -84,10 +84,13 @@ export interface NativeTrainerLayer {
 export interface NativeTrainer {
   /**
    * Train batches first .. first+count-1 of an epoch on a worker thread; resolves with the batches done.
-   * targets: Int32Array classes (softmax cross-entropy) or Float32Array values.
+   * targets: Int32Array classes (softmax cross-entropy) or Float32Array values. totals receives
+   * [row-weighted loss sum, correct predictions, index of the first non-finite loss or -1].
    */
   run(x: Float32Array, rows: number, targets: Int32Array | Float32Array, order: Uint32Array, batchSize: number, first: number,
-    count: number, coeffs: Float64Array, losses: Float64Array, correct: Float64Array): Promise<number>;
+    count: number, coeffs: Float64Array, losses: Float64Array, correct: Float64Array, totals: Float64Array): Promise<number>;
+  /** Forward pass of x [rows, inSize] into out [rows, units] on a worker thread. */
+  predict(x: Float32Array, rows: number, batchSize: number, out: Float32Array): Promise<number>;
   /** Stop the running span between batches. */
   abort(): void;
 }

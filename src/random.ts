@@ -2,37 +2,33 @@
 
 /** A seeded generator of uniform [0, 1) numbers (sfc32: fast, 128-bit state, passes PractRand). */
 export class Random {
-  #a: number;
-  #b: number;
-  #c: number;
-  #d: number;
+  // The state lives in an Int32Array and all arithmetic stays in int32: writes never
+  // allocate (large int32 values would box in object fields) and optimized code never
+  // deoptimizes on uint32 values it speculated to be int32.
+  readonly #s = new Int32Array(4);
   #spare: number | null = null;
 
   constructor(seed: number) {
     // splitmix32 expands the seed into the four state words
-    let s = seed >>> 0;
-    const next = (): number => {
-      s = (s + 0x9e3779b9) | 0;
-      let z = s;
+    let x = seed >>> 0;
+    for (let i = 0; i < 4; i++) {
+      x = (x + 0x9e3779b9) | 0;
+      let z = x;
       z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      return (z ^ (z >>> 16)) >>> 0;
-    };
-    this.#a = next();
-    this.#b = next();
-    this.#c = next();
-    this.#d = next();
+      this.#s[i] = z ^ (z >>> 16);
+    }
     for (let i = 0; i < 12; i++) this.next();
   }
 
   /** Uniform in [0, 1). */
   next(): number {
-    const t = (((this.#a + this.#b) | 0) + this.#d) | 0;
-    this.#d = (this.#d + 1) | 0;
-    this.#a = this.#b ^ (this.#b >>> 9);
-    this.#b = (this.#c + (this.#c << 3)) | 0;
-    this.#c = (this.#c << 21) | (this.#c >>> 11);
-    this.#c = (this.#c + t) | 0;
+    const s = this.#s;
+    const t = (((s[0] + s[1]) | 0) + s[3]) | 0;
+    s[3] = (s[3] + 1) | 0;
+    s[0] = s[1] ^ (s[1] >>> 9);
+    s[1] = (s[2] + (s[2] << 3)) | 0;
+    s[2] = (((s[2] << 21) | (s[2] >>> 11)) + t) | 0;
     return (t >>> 0) / 4294967296;
   }
 

@@ -1,10 +1,14 @@
 // NativeTrainer: wraps dendrite::Trainer. `run(...)` trains a span of batches
 // on a worker thread (AsyncWorker) and resolves with the number of batches
-// done; `abort()` stops it between batches. The trainer holds references to the
+// done; `predict(...)` runs the forward pass there; `abort()` stops a run
+// between batches. The trainer holds references to the
 // weights and the optimizer state; each run holds references to its data.
 #include <napi.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,7 +30,8 @@ double NumberAt(const Napi::Object& o, const char* key) {
 class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "NativeTrainer", {InstanceMethod("run", &NativeTrainer::Run), InstanceMethod("abort", &NativeTrainer::Abort)});
+    return DefineClass(env, "NativeTrainer", {InstanceMethod("run", &NativeTrainer::Run), InstanceMethod("predict", &NativeTrainer::Predict),
+                                              InstanceMethod("abort", &NativeTrainer::Abort)});
   }
 
   // new NativeTrainer({ layers: [{ inSize, units, weight, bias|null, act, row, alpha, beta, threshold }],
@@ -90,27 +95,28 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
   }
 
  private:
-  class RunWorker : public Napi::AsyncWorker {
+  // Runs one job of the trainer on a worker thread and resolves with its number.
+  // Holds the trainer and every array the job touches until it settles.
+  class Worker : public Napi::AsyncWorker {
    public:
-    RunWorker(Napi::Env env, NativeTrainer* owner, EpochData data, size_t batch_size, size_t first, size_t count,
-              const double* coeffs, double* losses, double* correct, std::vector<Napi::ObjectReference> refs)
-        : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), owner_(owner), data_(data),
-          batch_size_(batch_size), first_(first), count_(count), coeffs_(coeffs), losses_(losses), correct_(correct),
+    Worker(Napi::Env env, NativeTrainer* owner, std::function<double()> job, std::vector<Napi::ObjectReference> refs)
+        : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), owner_(owner), job_(std::move(job)),
           refs_(std::move(refs)) {
-      owner_->Ref();  // keep the trainer alive while it runs
+      owner_->Ref();
+      owner_->running_ = true;
     }
     Napi::Promise Promise() const { return deferred_.Promise(); }
 
     void Execute() override {
       try {
-        done_ = owner_->trainer_->run(data_, batch_size_, first_, count_, coeffs_, losses_, correct_, owner_->abort_);
+        result_ = job_();
       } catch (const std::exception& e) {  // nothing may cross the thread boundary
         SetError(std::string("native training failed: ") + e.what());
       }
     }
     void OnOK() override {
       Finish();
-      deferred_.Resolve(Napi::Number::New(Env(), static_cast<double>(done_)));
+      deferred_.Resolve(Napi::Number::New(Env(), result_));
     }
     void OnError(const Napi::Error& e) override {
       Finish();
@@ -124,19 +130,25 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
     }
     Napi::Promise::Deferred deferred_;
     NativeTrainer* owner_;
-    EpochData data_;
-    size_t batch_size_, first_, count_;
-    const double* coeffs_;
-    double* losses_;
-    double* correct_;
+    std::function<double()> job_;
     std::vector<Napi::ObjectReference> refs_;
-    size_t done_ = 0;
+    double result_ = 0;
   };
 
-  // run(x, rows, targets, order, batchSize, first, count, coeffs, losses, correct) -> Promise<batches done>
+  static std::vector<Napi::ObjectReference> Hold(const Napi::CallbackInfo& info, std::initializer_list<size_t> indices) {
+    std::vector<Napi::ObjectReference> refs;
+    for (size_t i : indices) refs.push_back(Napi::Persistent(info[i].As<Napi::Object>()));
+    return refs;
+  }
+
+  void RequireIdle(Napi::Env env, const char* action) const {
+    if (running_) throw Napi::Error::New(env, std::string("Expected an idle trainer for ") + action + " but received a trainer that is already running");
+  }
+
+  // run(x, rows, targets, order, batchSize, first, count, coeffs, losses, correct, totals) -> Promise<batches done>
   Napi::Value Run(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (running_) throw Napi::Error::New(env, "Expected an idle trainer for run but received a trainer that is already running");
+    RequireIdle(env, "run");
     const F32View x = AsFloat32(info[0], "x");
     const size_t rows = AsSize(info[1], "rows");
     if (x.length != rows * in_) ThrowType(env, "rows * inputSize values", "x");
@@ -176,11 +188,44 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
     const double* coeffs = f64(7, "coeffs", count * coeff_count_);
     double* losses = f64(8, "losses", count);
     double* correct = f64(9, "correct", count);
-    std::vector<Napi::ObjectReference> refs;
-    for (size_t i : {0, 2, 3, 7, 8, 9}) refs.push_back(Napi::Persistent(info[i].As<Napi::Object>()));
+    double* totals = f64(10, "totals", 3);
     abort_ = false;
-    running_ = true;
-    auto* worker = new RunWorker(env, this, data, batch_size, first, count, coeffs, losses, correct, std::move(refs));
+    Trainer* trainer = trainer_.get();
+    const std::atomic<bool>* abort = &abort_;
+    auto* worker = new Worker(env, this, [=] {
+      const size_t done = trainer->run(data, batch_size, first, count, coeffs, losses, correct, *abort);
+      // totals = [row-weighted loss sum, correct predictions, first non-finite loss or -1]: the
+      // caller needs no per-batch JS loop (it would allocate a number per batch).
+      totals[0] = totals[1] = 0;
+      totals[2] = -1;
+      for (size_t i = 0; i < done; ++i) {
+        const size_t batch_rows = std::min(batch_size, rows - (first + i) * batch_size);
+        if (totals[2] < 0 && !std::isfinite(losses[i])) totals[2] = static_cast<double>(i);
+        totals[0] += losses[i] * static_cast<double>(batch_rows);
+        totals[1] += correct[i];
+      }
+      return static_cast<double>(done);
+    }, Hold(info, {0, 2, 3, 7, 8, 9, 10}));
+    worker->Queue();
+    return worker->Promise();
+  }
+
+  // predict(x, rows, batchSize, out) -> Promise<rows>: the forward pass into out [rows, units]
+  Napi::Value Predict(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    RequireIdle(env, "predict");
+    const F32View x = AsFloat32(info[0], "x");
+    const size_t rows = AsSize(info[1], "rows");
+    const size_t batch_size = AsSize(info[2], "batchSize");
+    const F32View out = AsFloat32(info[3], "out");
+    if (x.length != rows * in_) ThrowType(env, "rows * inputSize values", "x");
+    if (out.length != rows * out_) ThrowType(env, "rows * units values", "out");
+    if (batch_size == 0) ThrowType(env, "an integer >= 1", "batchSize");
+    Trainer* trainer = trainer_.get();
+    auto* worker = new Worker(env, this, [=] {
+      trainer->predict(x.data, rows, batch_size, out.data);
+      return static_cast<double>(rows);
+    }, Hold(info, {0, 3}));
     worker->Queue();
     return worker->Promise();
   }

@@ -92,12 +92,21 @@ size_t Trainer::run(const EpochData& data, size_t batch_size, size_t first, size
   return done;
 }
 
-double Trainer::step(Workspace& ws, size_t rows, const double* coeffs, double* correct) {
+void Trainer::predict(const float* x, size_t rows, size_t batch_size, float* out) {
+  const size_t in = spec_.layers.front().in, units = spec_.layers.back().out;
+  for (size_t start = 0; start < rows; start += batch_size) {
+    const size_t n = std::min(batch_size, rows - start);
+    Workspace& ws = workspace(n);
+    std::copy_n(x + start * in, n * in, ws.input.data());
+    forward(ws, n);
+    std::copy_n(ws.layers.back().y_ptr, n * units, out + start * units);
+  }
+}
+
+void Trainer::forward(Workspace& ws, size_t rows) {
   const KernelTable& k = kernels();
-  const size_t n_layers = spec_.layers.size();
-  // forward
   const float* input = ws.input.data();
-  for (size_t i = 0; i < n_layers; ++i) {
+  for (size_t i = 0; i < spec_.layers.size(); ++i) {
     const DenseSpec& l = spec_.layers[i];
     Workspace::Layer& b = ws.layers[i];
     GemmEpilogue ep;
@@ -117,6 +126,12 @@ double Trainer::step(Workspace& ws, size_t rows, const double* coeffs, double* c
     if (l.row == RowAct::log_softmax) k.log_softmax_fwd(b.y_ptr, b.z.data(), rows, l.out);
     input = b.y_ptr;
   }
+}
+
+double Trainer::step(Workspace& ws, size_t rows, const double* coeffs, double* correct) {
+  const KernelTable& k = kernels();
+  const size_t n_layers = spec_.layers.size();
+  forward(ws, rows);
   // loss and d loss / d output
   const DenseSpec& last = spec_.layers.back();
   Workspace::Layer& lb = ws.layers.back();

@@ -111,9 +111,10 @@ export async function fitModel(model: Sequential, x: TensorLike, y: unknown, opt
   const native = backend.name === 'cpu' ? nativeAddon() : null;
   const runner: BatchRunner = native ? new NativeRunner(native, model, objective, trainingSet) : new JsRunner(model, objective, trainingSet, backend);
   // Spans of batches per runner call: 1 with per-batch callbacks, ~20 updates per epoch with a progress bar.
-  const span = perBatch ? 1 : verbose === 1 ? Math.max(1, Math.ceil(batches / 20)) : batches;
-  const losses = new Float64Array(span);
-  const correct = new Float64Array(span);
+  const spanSize = perBatch ? 1 : verbose === 1 ? Math.max(1, Math.ceil(batches / 20)) : batches;
+  const losses = new Float64Array(spanSize);
+  const correct = new Float64Array(spanSize);
+  const totals = new Float64Array(3);
   const progress = new Progress(verbose === 1, epochs, batches);
   const onAbort = () => runner.abort();
   signal?.addEventListener('abort', onAbort);
@@ -127,21 +128,18 @@ export async function fitModel(model: Sequential, x: TensorLike, y: unknown, opt
       progress.startEpoch(epoch);
       let lossSum = 0;
       let hits = 0;
-      for (let first = 0; first < batches; first += span) {
+      for (let first = 0; first < batches; first += spanSize) {
         if (signal?.aborted) throw abortError(signal);
         if (perBatch) for (const h of hooks) await h.onBatchBegin?.(first, control);
-        const count = Math.min(span, batches - first);
-        const done = await runner.run(order, first, count, losses, correct);
-        for (let i = 0; i < done; i++) {
-          const batch = first + i;
-          const batchRows = Math.min(batchSize, rows - batch * batchSize);
-          if (nanGuard && !Number.isFinite(losses[i])) {
-            throw new DendriteError(`Expected a finite loss for epoch ${epoch} batch ${batch} but received ${losses[i]} (terminateOnNaN)`, 'ERR_DENDRITE_NAN_LOSS');
-          }
-          lossSum += losses[i] * batchRows;
-          hits += correct[i];
-          if (perBatch) for (const h of hooks) await h.onBatchEnd?.(batch, { loss: losses[i] }, control);
+        const count = Math.min(spanSize, batches - first);
+        const done = await runner.run(order, first, count, losses, correct, totals);
+        if (nanGuard && totals[2] >= 0) {
+          const batch = first + totals[2];
+          throw new DendriteError(`Expected a finite loss for epoch ${epoch} batch ${batch} but received ${losses[totals[2]]} (terminateOnNaN)`, 'ERR_DENDRITE_NAN_LOSS');
         }
+        lossSum += totals[0];
+        hits += totals[1];
+        if (perBatch) for (let i = 0; i < done; i++) for (const h of hooks) await h.onBatchEnd?.(first + i, { loss: losses[i] }, control);
         if (done < count) throw abortError(signal);
         progress.batch(first + count, lossSum / Math.min(rows, (first + count) * batchSize));
       }

@@ -5,7 +5,7 @@
  */
 import type { Backend } from '../backend/backend.js';
 import { kernelIndex, optimizerIndex, type ActivationKernel } from '../backend/kernel-ids.js';
-import type { NativeAddon, NativeTrainer } from '../native.js';
+import type { NativeAddon, NativeTrainer, NativeTrainerLayer } from '../native.js';
 import { gatherRows, type Targets } from './data.js';
 import type { Objective } from './objective.js';
 import type { Sequential } from './sequential.js';
@@ -13,10 +13,12 @@ import type { Sequential } from './sequential.js';
 export interface BatchRunner {
   /**
    * Train batches first .. first+count-1 of the epoch visiting rows in `order`:
-   * writes each batch's loss (before its update) to losses[i] and its correct
-   * predictions to correct[i]; resolves with the number of batches done (fewer after abort()).
+   * writes each batch's loss (before its update) to losses[i], its correct
+   * predictions to correct[i], and [row-weighted loss sum, correct predictions,
+   * index of the first non-finite loss or -1] to totals; resolves with the
+   * number of batches done (fewer after abort()).
    */
-  run(order: Uint32Array, first: number, count: number, losses: Float64Array, correct: Float64Array): Promise<number>;
+  run(order: Uint32Array, first: number, count: number, losses: Float64Array, correct: Float64Array, totals: Float64Array): Promise<number>;
   /** Stop between batches. */
   abort(): void;
 }
@@ -38,8 +40,10 @@ export class JsRunner implements BatchRunner {
   constructor(private readonly model: Sequential, private readonly objective: Objective, private readonly data: TrainingSet,
     private readonly backend: Backend) {}
 
-  async run(order: Uint32Array, first: number, count: number, losses: Float64Array, correct: Float64Array): Promise<number> {
+  async run(order: Uint32Array, first: number, count: number, losses: Float64Array, correct: Float64Array, totals: Float64Array): Promise<number> {
     this.#aborted = false;
+    totals.fill(0);
+    totals[2] = -1;
     const { model, objective, data, backend } = this;
     const units = model.outputSize;
     const params = model.parameters().map((p) => p.data);
@@ -58,6 +62,9 @@ export class JsRunner implements BatchRunner {
       net.forward(backend);
       losses[i] = objective.batchLoss(backend, net.output, targets, rows, units, net.outputGrad);
       correct[i] = objective.accuracy ? objective.correct(net.output, targets, rows, units) : 0;
+      if (totals[2] < 0 && !Number.isFinite(losses[i])) totals[2] = i;
+      totals[0] += losses[i] * rows;
+      totals[1] += correct[i];
       net.backward(backend);
       optimizer.step(params, grads);
       if (performance.now() - lastYield > YIELD_EVERY_MS) {
@@ -75,6 +82,27 @@ export class JsRunner implements BatchRunner {
 
 const LOSS_IDS = { softmaxCrossEntropy: 0, mse: 1, binaryCrossEntropyWithLogits: 2 } as const;
 
+/** The model's layers as the native trainer sees them (views of the same weight arrays). */
+export function nativeLayers(model: Sequential): NativeTrainerLayer[] {
+  return model.layers.map((l) => {
+    const act = l.activation;
+    const elementwise = !act.rowWise && act.kernel !== 'linear';
+    return {
+      inSize: l.inputSize!, units: l.units, weight: l.weight.data, bias: l.bias?.data ?? null,
+      act: elementwise ? kernelIndex(act.kernel as ActivationKernel) : -1,
+      row: act.kernel === 'softmax' ? 1 : act.kernel === 'logSoftmax' ? 2 : 0,
+      alpha: act.params.alpha, beta: act.params.beta, threshold: act.params.threshold,
+    };
+  });
+}
+
+/** A native forward-only runner (no optimizer state) for predictAsync. */
+export function nativeInference(native: NativeAddon, model: Sequential): NativeTrainer {
+  return new native.NativeTrainer({
+    layers: nativeLayers(model), loss: 0, labelSmoothing: 0, accuracy: false, optimizer: 0, slots: 0, state: new Float32Array(0), coeffCount: 0,
+  });
+}
+
 export class NativeRunner implements BatchRunner {
   readonly #trainer: NativeTrainer;
 
@@ -82,33 +110,24 @@ export class NativeRunner implements BatchRunner {
     const optimizer = model.optimizer!;
     const { kernel, slots, state } = optimizer.nativeState(model.parameters().map((p) => p.data));
     this.#trainer = new native.NativeTrainer({
-      layers: model.layers.map((l) => {
-        const act = l.activation;
-        const elementwise = !act.rowWise && act.kernel !== 'linear';
-        return {
-          inSize: l.inputSize!, units: l.units, weight: l.weight.data, bias: l.bias?.data ?? null,
-          act: elementwise ? kernelIndex(act.kernel as ActivationKernel) : -1,
-          row: act.kernel === 'softmax' ? 1 : act.kernel === 'logSoftmax' ? 2 : 0,
-          alpha: act.params.alpha, beta: act.params.beta, threshold: act.params.threshold,
-        };
-      }),
+      layers: nativeLayers(model),
       loss: LOSS_IDS[objective.loss.name],
       labelSmoothing: (objective.loss.options as { labelSmoothing?: number }).labelSmoothing ?? 0,
       accuracy: objective.accuracy,
       optimizer: optimizerIndex(kernel),
       slots,
       state,
-      coeffCount: optimizer.planSteps(1).length,
+      coeffCount: optimizer.stepCoefficientCount,
     });
   }
 
-  async run(order: Uint32Array, first: number, count: number, losses: Float64Array, correct: Float64Array): Promise<number> {
+  async run(order: Uint32Array, first: number, count: number, losses: Float64Array, correct: Float64Array, totals: Float64Array): Promise<number> {
     const { data, model } = this;
     const optimizer = model.optimizer!;
     const coeffs = optimizer.planSteps(count);
     model.busy = true;
     try {
-      const done = await this.#trainer.run(data.x, data.rows, data.targets.data, order, data.batchSize, first, count, coeffs, losses, correct);
+      const done = await this.#trainer.run(data.x, data.rows, data.targets.data, order, data.batchSize, first, count, coeffs, losses, correct, totals);
       optimizer.commitSteps(done);
       return done;
     } finally {

@@ -12,6 +12,8 @@ import { Tensor, type TensorLike } from '../tensor.js';
 import { checkInteger, checkOptions, isPlainObject } from '../validate.js';
 import { inputRows, targetRows, gatherRows, type Targets } from './data.js';
 import { Network } from './network.js';
+import { nativeAddon, type NativeTrainer } from '../native.js';
+import { nativeInference } from './runners.js';
 import { Objective } from './objective.js';
 import { fitModel, type FitOptions } from './fit.js';
 import type { History } from './history.js';
@@ -44,6 +46,8 @@ export class Sequential {
   #grads: Float32Array[] | null = null;
   readonly #networks = new Map<number, Network>();
   #busy = false;
+  #inference: NativeTrainer | null = null;
+  #predictions: Promise<unknown> = Promise.resolve();
 
   constructor(layers: Dense[], options: SequentialOptions = {}) {
     const o = checkOptions(options, ['seed']);
@@ -167,10 +171,29 @@ export class Sequential {
     return new Tensor(out, [rows, units]);
   }
 
-  /** predict() that resolves on a later turn of the event loop (batches run between turns). */
-  async predictAsync(x: TensorLike, options: EvaluateOptions = {}): Promise<Tensor> {
-    await new Promise((resolve) => setImmediate(resolve));
-    return this.predict(x, options);
+  /**
+   * predict() off the event loop: on the `cpu` backend the forward pass runs on a
+   * native worker thread (calls on one model run one after another); on `js` it
+   * runs on a later turn of the event loop.
+   */
+  predictAsync(x: TensorLike, options: EvaluateOptions = {}): Promise<Tensor> {
+    const run = async (): Promise<Tensor> => {
+      const batchSize = checkInteger(checkOptions(options, ['batchSize']).batchSize ?? 128, 'batchSize', 1);
+      const native = activeBackend().name === 'cpu' ? nativeAddon() : null;
+      if (!native) {
+        await new Promise((resolve) => setImmediate(resolve));
+        return this.predict(x, options);
+      }
+      this.#checkIdle('predictAsync');
+      const { data, rows } = inputRows(x, this.inputSize);
+      const out = new Float32Array(rows * this.outputSize);
+      this.#inference ??= nativeInference(native, this);
+      await this.#inference.predict(data, rows, batchSize, out);
+      return new Tensor(out, [rows, this.outputSize]);
+    };
+    const result = this.#predictions.then(run, run);
+    this.#predictions = result.catch(() => undefined);
+    return result;
   }
 
   /** Mean loss (and accuracy when compiled with it) over a data set. */

@@ -37,8 +37,12 @@ export class Adadelta extends Optimizer {
   }
 
   // [lr, rho, eps, weightDecay]
-  protected coefficients(): number[] {
+  protected readonly coefficientCount = 4;
+  protected coefficients(_t: number, c: Float64Array): void {
     const o = this.options as Required<AdadeltaOptions>;
-    return [this.lr, o.rho, o.eps, o.weightDecay];
+    c[0] = this.lr;
+    c[1] = o.rho;
+    c[2] = o.eps;
+    c[3] = o.weightDecay;
   }
 }

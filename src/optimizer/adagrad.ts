@@ -47,8 +47,11 @@ export class Adagrad extends Optimizer {
   }
 
   // [lr / (1 + (t-1) lrDecay), weightDecay, eps]
-  protected coefficients(t: number): number[] {
+  protected readonly coefficientCount = 3;
+  protected coefficients(t: number, c: Float64Array): void {
     const o = this.options as Required<AdagradOptions>;
-    return [this.lr / (1 + (t - 1) * o.lrDecay), o.weightDecay, o.eps];
+    c[0] = this.lr / (1 + (t - 1) * o.lrDecay);
+    c[1] = o.weightDecay;
+    c[2] = o.eps;
   }
 }

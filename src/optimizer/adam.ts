@@ -38,14 +38,23 @@ export abstract class AdamBase extends Optimizer {
     return ['expAvg', 'expAvgSq', ...(this.options.amsgrad ? ['maxExpAvgSq'] : [])];
   }
 
-  /** The L2 weight decay added to the gradient, and the decoupled decay factor applied to p first. */
-  protected abstract decay(): [l2: number, factor: number];
+  /** The L2 weight decay added to the gradient. */
+  protected abstract l2Decay(): number;
+  /** The decoupled decay factor applied to p before the update (1: none). */
+  protected abstract decayFactor(): number;
 
   // [lr / bc1, 1 / sqrt(bc2), beta1, beta2, eps, weightDecay (L2), decoupled decay factor, amsgrad]
-  protected coefficients(t: number): number[] {
+  protected readonly coefficientCount = 8;
+  protected coefficients(t: number, c: Float64Array): void {
     const o = this.options as Required<AdamOptions>;
-    const [l2, factor] = this.decay();
-    return [this.lr / (1 - o.beta1 ** t), 1 / Math.sqrt(1 - o.beta2 ** t), o.beta1, o.beta2, o.eps, l2, factor, o.amsgrad ? 1 : 0];
+    c[0] = this.lr / (1 - o.beta1 ** t);
+    c[1] = 1 / Math.sqrt(1 - o.beta2 ** t);
+    c[2] = o.beta1;
+    c[3] = o.beta2;
+    c[4] = o.eps;
+    c[5] = this.l2Decay();
+    c[6] = this.decayFactor();
+    c[7] = o.amsgrad ? 1 : 0;
   }
 }
 
@@ -63,7 +72,11 @@ export class Adam extends AdamBase {
     super(options, 0);
   }
 
-  protected decay(): [l2: number, factor: number] {
-    return [this.options.weightDecay as number, 1];
+  protected l2Decay(): number {
+    return this.options.weightDecay as number;
+  }
+
+  protected decayFactor(): number {
+    return 1;
   }
 }

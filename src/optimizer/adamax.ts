@@ -36,8 +36,13 @@ export class Adamax extends Optimizer {
   }
 
   // [lr / bc1, beta1, beta2, eps, weightDecay]
-  protected coefficients(t: number): number[] {
+  protected readonly coefficientCount = 5;
+  protected coefficients(t: number, c: Float64Array): void {
     const o = this.options as Required<AdamaxOptions>;
-    return [this.lr / (1 - o.beta1 ** t), o.beta1, o.beta2, o.eps, o.weightDecay];
+    c[0] = this.lr / (1 - o.beta1 ** t);
+    c[1] = o.beta1;
+    c[2] = o.beta2;
+    c[3] = o.eps;
+    c[4] = o.weightDecay;
   }
 }

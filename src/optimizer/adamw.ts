@@ -17,7 +17,11 @@ export class AdamW extends AdamBase {
     super(options, 0.01);
   }
 
-  protected decay(): [l2: number, factor: number] {
-    return [0, 1 - this.lr * (this.options.weightDecay as number)];
+  protected l2Decay(): number {
+    return 0;
+  }
+
+  protected decayFactor(): number {
+    return 1 - this.lr * (this.options.weightDecay as number);
   }
 }

@@ -53,16 +53,19 @@ export class NAdam extends Optimizer {
   }
 
   // [lr (1 - mu_t) / (1 - P_t), lr mu_{t+1} / (1 - P_next), beta1, beta2, 1 / sqrt(bc2), eps, weightDecay]
-  protected coefficients(t: number): number[] {
+  protected readonly coefficientCount = 7;
+  protected coefficients(t: number, c: Float64Array): void {
     const o = this.options as Required<NAdamOptions>;
     const mu = o.beta1 * (1 - 0.5 * 0.96 ** (t * o.momentumDecay));
     const muNext = o.beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * o.momentumDecay));
     this.#muProduct *= mu;
-    const productNext = this.#muProduct * muNext;
-    return [
-      (this.lr * (1 - mu)) / (1 - this.#muProduct),
-      (this.lr * muNext) / (1 - productNext),
-      o.beta1, o.beta2, 1 / Math.sqrt(1 - o.beta2 ** t), o.eps, o.weightDecay,
-    ];
+    c[0] = (this.lr * (1 - mu)) / (1 - this.#muProduct);
+    c[1] = (this.lr * muNext) / (1 - this.#muProduct * muNext);
+    c[2] = o.beta1;
+    c[3] = o.beta2;
+    c[4] = 1 / Math.sqrt(1 - o.beta2 ** t);
+    c[5] = o.eps;
+    c[6] = o.weightDecay;
   }
+
 }

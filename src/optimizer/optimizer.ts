@@ -60,6 +60,8 @@ export abstract class Optimizer {
   #step = 0;
   #state: Float32Array | null = null;
   #lengths: number[] | null = null;
+  #coeffs: Float64Array | null = null;
+  #plan: Float64Array | null = null;
 
   protected constructor(options: unknown, spec: OptionSpec) {
     const given = checkOptions(options, ['lr', ...Object.keys(spec)]);
@@ -75,8 +77,10 @@ export abstract class Optimizer {
   protected abstract defaultLr(): number;
   /** Names of the state buffers this configuration keeps, in arena order. */
   protected abstract slotNames(): string[];
-  /** The coefficients of step t (1-based), see the kernel's layout. May advance scalar state. */
-  protected abstract coefficients(t: number): number[];
+  /** How many coefficients a step has (the kernel's layout). */
+  protected abstract readonly coefficientCount: number;
+  /** Write the coefficients of step t (1-based) into c, see the kernel's layout. May advance scalar state. */
+  protected abstract coefficients(t: number, c: Float64Array): void;
   /** Initial value of a state buffer (0 unless overridden, e.g. Adagrad). */
   protected initialValue(_slot: string): number {
     return 0;
@@ -142,7 +146,8 @@ export abstract class Optimizer {
     });
     const slots = this.slotNames();
     this.#ensureState(ps.map((p) => p.length), slots);
-    const coeffs = Float64Array.from(this.coefficients(this.#step + 1));
+    const coeffs = (this.#coeffs ??= new Float64Array(this.coefficientCount));
+    this.coefficients(this.#step + 1, coeffs);
     activeBackend().optimizerStep(this.kernel, ps, gs, this.#state!, slots.length, coeffs);
     this.#step++;
   }
@@ -176,21 +181,31 @@ export abstract class Optimizer {
 
   /**
    * For native training loops (internal): the coefficients of the next `count`
-   * steps, one row each (lr as it is now). Nothing advances until commitSteps().
+   * steps, one row of coefficientCount each (lr as it is now), in a buffer reused
+   * between calls. Nothing advances until commitSteps().
    */
   planSteps(count: number): Float64Array {
-    const saved = { ...this.scalars };
-    const rows = Array.from({ length: count }, (_, i) => this.coefficients(this.#step + 1 + i));
+    const width = this.coefficientCount;
+    if (!this.#plan || this.#plan.length < count * width) this.#plan = new Float64Array(count * width);
+    const scratch = (this.#coeffs ??= new Float64Array(width));
+    const saved = this.scalars;
+    for (let i = 0; i < count; i++) {
+      this.coefficients(this.#step + 1 + i, scratch);
+      this.#plan.set(scratch, i * width);
+    }
     this.scalars = saved;
-    const width = rows[0]?.length ?? 0;
-    const out = new Float64Array(count * width);
-    rows.forEach((r, i) => out.set(r, i * width));
-    return out;
+    return this.#plan;
+  }
+
+  /** Coefficients per step (internal, for native training loops). */
+  get stepCoefficientCount(): number {
+    return this.coefficientCount;
   }
 
   /** Record that `done` planned steps ran (advances the step count and scalar state). */
   commitSteps(done: number): void {
-    for (let i = 0; i < done; i++) this.coefficients(this.#step + 1 + i);
+    const scratch = (this.#coeffs ??= new Float64Array(this.coefficientCount));
+    for (let i = 0; i < done; i++) this.coefficients(this.#step + 1 + i, scratch);
     this.#step += done;
   }
 

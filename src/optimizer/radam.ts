@@ -39,13 +39,21 @@ export class RAdam extends Optimizer {
   }
 
   // [lr, 1 / bc1, beta1, beta2, eps, weightDecay, rectified, r * sqrt(bc2)]
-  protected coefficients(t: number): number[] {
+  protected readonly coefficientCount = 8;
+  protected coefficients(t: number, c: Float64Array): void {
     const o = this.options as Required<RAdamOptions>;
     const bc2 = 1 - o.beta2 ** t;
     const rhoInf = 2 / (1 - o.beta2) - 1;
     const rho = rhoInf - (2 * t * o.beta2 ** t) / bc2;
     const rectified = rho > 5;
     const r = rectified ? Math.sqrt(((rho - 4) * (rho - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rho)) : 0;
-    return [this.lr, 1 / (1 - o.beta1 ** t), o.beta1, o.beta2, o.eps, o.weightDecay, rectified ? 1 : 0, r * Math.sqrt(bc2)];
+    c[0] = this.lr;
+    c[1] = 1 / (1 - o.beta1 ** t);
+    c[2] = o.beta1;
+    c[3] = o.beta2;
+    c[4] = o.eps;
+    c[5] = o.weightDecay;
+    c[6] = rectified ? 1 : 0;
+    c[7] = r * Math.sqrt(bc2);
   }
 }

@@ -48,8 +48,14 @@ export class RMSprop extends Optimizer {
   }
 
   // [lr, alpha, eps, weightDecay, momentum, centered]
-  protected coefficients(): number[] {
+  protected readonly coefficientCount = 6;
+  protected coefficients(_t: number, c: Float64Array): void {
     const o = this.options as Required<RMSpropOptions>;
-    return [this.lr, o.alpha, o.eps, o.weightDecay, o.momentum, o.centered ? 1 : 0];
+    c[0] = this.lr;
+    c[1] = o.alpha;
+    c[2] = o.eps;
+    c[3] = o.weightDecay;
+    c[4] = o.momentum;
+    c[5] = o.centered ? 1 : 0;
   }
 }

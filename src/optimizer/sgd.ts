@@ -53,8 +53,14 @@ export class SGD extends Optimizer {
   }
 
   // [lr, momentum, dampening, nesterov, weightDecay, firstStep]
-  protected coefficients(t: number): number[] {
+  protected readonly coefficientCount = 6;
+  protected coefficients(t: number, c: Float64Array): void {
     const o = this.options as Required<SGDOptions>;
-    return [this.lr, o.momentum, o.dampening, o.nesterov ? 1 : 0, o.weightDecay, t === 1 ? 1 : 0];
+    c[0] = this.lr;
+    c[1] = o.momentum;
+    c[2] = o.dampening;
+    c[3] = o.nesterov ? 1 : 0;
+    c[4] = o.weightDecay;
+    c[5] = t === 1 ? 1 : 0;
   }
 }

@@ -1,4 +1,4 @@
-// The native training loop of a stack of dense layers: gather a batch, forward
+// The native training loop (and forward pass) of a stack of dense layers: gather a batch, forward
 // (GEMM with fused bias + activation), loss and its gradient, backward, one
 // fused optimizer step; over buffers allocated once per batch size. No N-API:
 // the binding runs Trainer::run on a worker thread.
@@ -60,9 +60,13 @@ class Trainer {
   size_t run(const EpochData& data, size_t batch_size, size_t first, size_t count, const double* coeffs,
              double* losses, double* correct, const std::atomic<bool>& abort);
 
+  // Forward pass only: out[rows, units] for x[rows, in], in batches of batch_size rows.
+  void predict(const float* x, size_t rows, size_t batch_size, float* out);
+
  private:
   struct Workspace;
   Workspace& workspace(size_t rows);
+  void forward(Workspace& ws, size_t rows);
   double step(Workspace& ws, size_t rows, const double* coeffs, double* correct);
 
   TrainerSpec spec_;
