@@ -46,6 +46,7 @@ export class Sequential {
   #grads: Float32Array[] | null = null;
   readonly #networks = new Map<number, Network>();
   #busy = false;
+  #fitting = false;
   #inference: NativeTrainer | null = null;
   #predictions: Promise<unknown> = Promise.resolve();
 
@@ -142,8 +143,16 @@ export class Sequential {
    * @param x inputs [N, inputSize]
    * @param y class indices [N] for softmaxCrossEntropy (Tensor, Int32Array, number[]), else values [N, units]
    */
-  fit(x: TensorLike, y: unknown, options: FitOptions = {}): Promise<History> {
-    return fitModel(this, x, y, options);
+  async fit(x: TensorLike, y: unknown, options: FitOptions = {}): Promise<History> {
+    if (this.#fitting) {
+      throw new DendriteError('Expected one fit at a time for model.fit but received a call while another fit of this model is running', 'ERR_DENDRITE_INVALID_STATE');
+    }
+    this.#fitting = true;
+    try {
+      return await fitModel(this, x, y, options);
+    } finally {
+      this.#fitting = false;
+    }
   }
 
   /** Run the layers over `rows` rows of `data` in batches; calls visit(net, start, count) after each forward. */

@@ -154,6 +154,21 @@ describe('fit options and callbacks', () => {
     expect(m2.optimizer!.iterations).toBe(75);
   });
 
+  it('verbose: 1 prints one plain line per epoch when stdout is not a TTY', async () => {
+    const { x, y } = data();
+    const lines: string[] = [];
+    const write = process.stdout.write;
+    process.stdout.write = ((chunk: string) => { lines.push(String(chunk)); return true; }) as typeof process.stdout.write;
+    try {
+      await model().fit(x, y, { epochs: 2, batchSize: 100, verbose: 1, validationSplit: 0.5 });
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^Epoch 1\/2 - loss \d\.\d{4} - accuracy \d\.\d{4} - valLoss \d\.\d{4} - valAccuracy \d\.\d{4} - \d+\.\d\ds\n$/);
+    expect(lines[1]).toMatch(/^Epoch 2\/2 /);
+  });
+
   it('predict works without compile; summary lists the layers', () => {
     const m = dd.sequential([dd.layers.dense({ inputSize: 784, units: 256, activation: 'relu' }), dd.layers.dense({ units: 10 })]);
     expect(m.predict(new Float32Array(784 * 3)).shape).toEqual([3, 10]);
