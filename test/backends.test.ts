@@ -56,7 +56,7 @@ describe('backends()', () => {
     expect(dd.getBackend()).toBe('js');
     dd.setBackend('cpu');
     expect(dd.getBackend()).toBe('cpu');
-    expect(() => dd.setBackend('cuda')).toThrow("Backend 'cuda' is not available: dendrite was built without CUDA support");
+    expect(() => dd.setBackend('cuda')).toThrow("Expected an available backend for backend but received 'cuda' (dendrite was built without CUDA support)");
   });
 
   it('falls back to js when the addon cannot load, and explains why', () => {

@@ -30,7 +30,10 @@ export function setBackend(name: BackendName): void {
   const backend = name === 'js' ? jsBackend : name === 'cpu' ? cpuBackend : null;
   if (!backend) {
     const info = backends().find((b) => b.name === name);
-    throw new DendriteError(`Backend '${name}' is not available: ${info?.reason ?? 'unknown reason'}`, 'ERR_DENDRITE_BACKEND_UNAVAILABLE');
+    throw new DendriteError(
+      `Expected an available backend for backend but received '${name}' (${info?.reason ?? 'unknown reason'})`,
+      'ERR_DENDRITE_BACKEND_UNAVAILABLE',
+    );
   }
   active = backend;
 }
