@@ -103,12 +103,26 @@ export function nativeInference(native: NativeAddon, model: Sequential): NativeT
   });
 }
 
+interface CachedTrainer {
+  objective: Objective;
+  state: Float32Array;
+  trainer: NativeTrainer;
+}
+// One native trainer per model, reused by later fits while the compiled objective and the
+// optimizer's state arena stay the same (its buffers are allocated once, not per fit).
+const trainers = new WeakMap<Sequential, CachedTrainer>();
+
 export class NativeRunner implements BatchRunner {
   readonly #trainer: NativeTrainer;
 
   constructor(native: NativeAddon, private readonly model: Sequential, objective: Objective, private readonly data: TrainingSet) {
     const optimizer = model.optimizer!;
     const { kernel, slots, state } = optimizer.nativeState(model.parameters().map((p) => p.data));
+    const cached = trainers.get(model);
+    if (cached && cached.objective === objective && cached.state === state) {
+      this.#trainer = cached.trainer;
+      return;
+    }
     this.#trainer = new native.NativeTrainer({
       layers: nativeLayers(model),
       loss: LOSS_IDS[objective.loss.name],
@@ -119,6 +133,7 @@ export class NativeRunner implements BatchRunner {
       state,
       coeffCount: optimizer.stepCoefficientCount,
     });
+    trainers.set(model, { objective, state, trainer: this.#trainer });
   }
 
   async run(order: Uint32Array, first: number, count: number, losses: Float64Array, correct: Float64Array, totals: Float64Array): Promise<number> {

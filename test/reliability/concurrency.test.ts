@@ -54,7 +54,7 @@ describe('concurrency', () => {
 
   it('concurrent fits and predictAsync on different models give the sequential results', async () => {
     const { x, y } = dataset();
-    const sequential = [];
+    const sequential: Float32Array[][] = [];
     for (const seed of [1, 2, 3]) {
       const m = makeModel(seed);
       await m.fit(x, y, { epochs: 3, batchSize: 32, seed });
