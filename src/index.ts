@@ -24,7 +24,11 @@ export type {
 export { layers, Dense, INITIALIZER_NAMES } from './layer/index.js';
 export type { DenseOptions, ActivationSpec, Layer, InitializerName } from './layer/index.js';
 export { Sequential, sequential } from './model/sequential.js';
-export type { CompileOptions, SequentialOptions, EvaluateOptions } from './model/sequential.js';
+export type { CompileOptions, CompileConfig, SequentialOptions, EvaluateOptions } from './model/sequential.js';
+export { loadModel, loadWeights } from './io/load.js';
+export type { LoadWeightsOptions } from './io/load.js';
+export type { SaveOptions, SaveWeightsOptions } from './io/save.js';
+export type { WeightsLayout } from './io/layout.js';
 export type { FitOptions } from './model/fit.js';
 export { History } from './model/history.js';
 export { callbacks } from './model/index.js';

@@ -6,7 +6,7 @@
 import { activeBackend } from '../backend/registry.js';
 import { DendriteError, invalidDescribed, invalidParameter } from '../errors.js';
 import { Dense } from '../layer/dense.js';
-import { Optimizer } from '../optimizer/optimizer.js';
+import { Optimizer, type OptimizerConfig } from '../optimizer/optimizer.js';
 import { fromConfig } from '../optimizer/index.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { checkInteger, checkOptions, isPlainObject } from '../validate.js';
@@ -18,6 +18,7 @@ import { Objective } from './objective.js';
 import { fitModel, type FitOptions } from './fit.js';
 import type { History } from './history.js';
 import type { LossName, Loss } from '../loss/index.js';
+import { saveModel, saveModelWeights, type SaveOptions, type SaveWeightsOptions } from '../io/save.js';
 
 export interface CompileOptions {
   /** A dd.optimizers instance, or its getConfig() output. */
@@ -26,6 +27,18 @@ export interface CompileOptions {
   loss: LossName | Loss;
   /** ['accuracy'] to report accuracy (classification losses only). */
   metrics?: 'accuracy'[];
+}
+
+/** The compile options as plain data (`model.getCompileConfig()`; what model.json stores). */
+export interface CompileConfig {
+  /** The optimizer's getConfig() (its current lr included). */
+  optimizer: OptimizerConfig;
+  /** The loss name. */
+  loss: LossName;
+  /** The loss options, defaults included (e.g. { labelSmoothing: 0 }). */
+  lossOptions: Record<string, unknown>;
+  /** The metrics. */
+  metrics: 'accuracy'[];
 }
 
 export interface SequentialOptions {
@@ -37,6 +50,9 @@ export interface EvaluateOptions {
   /** Rows per forward pass (integer >= 1). Default 128. */
   batchSize?: number;
 }
+
+/** Batch sizes whose buffers a model keeps (predict calls with many sizes must not grow memory). */
+const MAX_CACHED_NETWORKS = 6;
 
 export class Sequential {
   readonly layers: Dense[];
@@ -113,6 +129,13 @@ export class Sequential {
     this.#optimizer = optimizer;
   }
 
+  /** The compile options as plain data, or null before compile. */
+  getCompileConfig(): CompileConfig | null {
+    if (!this.#optimizer || !this.#objective) return null;
+    const { loss, accuracy } = this.#objective;
+    return { optimizer: this.#optimizer.getConfig(), loss: loss.name, lossOptions: { ...loss.options }, metrics: accuracy ? ['accuracy'] : [] };
+  }
+
   /** The loss and metrics (throws before compile). */
   objective(action: string): Objective {
     if (!this.#objective) {
@@ -130,10 +153,14 @@ export class Sequential {
   /** The compute core for batches of `batch` rows (cached per batch size). */
   network(batch: number): Network {
     let net = this.#networks.get(batch);
-    if (!net) {
+    if (net) {
+      this.#networks.delete(batch); // most recently used last
+    } else {
       net = new Network(this.layers, batch, this.gradients());
-      this.#networks.set(batch, net);
+      // a few sizes are live at once (full batch, last batch, validation, predict); drop the oldest
+      if (this.#networks.size >= MAX_CACHED_NETWORKS) this.#networks.delete(this.#networks.keys().next().value!);
     }
+    this.#networks.set(batch, net);
     return net;
   }
 
@@ -230,6 +257,29 @@ export class Sequential {
       if (!(w instanceof Float32Array) || w.length !== params[i].size) throw invalidParameter(`weights[${i}]`, `a Float32Array of length ${params[i].size}`, w);
     });
     weights.forEach((w, i) => params[i].data.set(w));
+  }
+
+  /**
+   * Save the model into `dir` (created if needed): model.json (architecture,
+   * compile options, versions), weights.safetensors and, with the optimizer
+   * state, optimizer.safetensors; `dd.loadModel(dir)` restores it. The files
+   * are replaced atomically: a failed save leaves an earlier save intact.
+   * Snapshots the weights when called (callbacks may save during fit).
+   */
+  async save(dir: string, options?: SaveOptions): Promise<void> {
+    this.#checkIdle('save');
+    await saveModel(this, dir, options);
+  }
+
+  /**
+   * Write the weights to one safetensors file (atomically), in the dendrite
+   * layout (default; `dd.loadWeights` reads it) or the torch layout:
+   * `layers.<k>.weight` [out, in] and `layers.<k>.bias`, k counting Linear
+   * layers (map k to nn.Sequential's module index to load it in torch).
+   */
+  async saveWeights(file: string, options?: SaveWeightsOptions): Promise<void> {
+    this.#checkIdle('saveWeights');
+    await saveModelWeights(this, file, options);
   }
 
   /** A table of the layers, their output shapes and parameter counts. */

@@ -1,0 +1,126 @@
+/**
+ * Reading models: dd.loadModel(dir) rebuilds a Sequential from model.save()'s
+ * files (architecture, weights, compile options, optimizer state), and
+ * dd.loadWeights(model, file) fills an existing model from a safetensors file
+ * in the dendrite or torch layout. Every problem with a file is a
+ * DendriteError (code ERR_DENDRITE_INVALID_FILE) naming the file.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DendriteError, invalidParameter } from '../errors.js';
+import { Dense, type DenseOptions } from '../layer/dense.js';
+import { Loss } from '../loss/index.js';
+import { Sequential } from '../model/sequential.js';
+import { fromConfig } from '../optimizer/index.js';
+import { checkOneOf, checkOptions } from '../validate.js';
+import { WEIGHTS_LAYOUTS, tensorsToWeights, type WeightsLayout } from './layout.js';
+import { MODEL_FILE, OPTIMIZER_FILE, WEIGHTS_FILE, parseModelJson, type ModelJson } from './model-json.js';
+import { tensorsToState } from './optimizer-state.js';
+import { fileError, parseSafetensors, type ParsedSafetensors } from './safetensors.js';
+
+/** Options of `dd.loadWeights(model, file, options)`. */
+export interface LoadWeightsOptions {
+  /**
+   * 'dendrite' (default): the names and [in, out] weights that model.save() and
+   * model.saveWeights() write. 'torch': a torch nn.Sequential of Linear layers,
+   * weights [out, in] (transposed on load), named `0.weight`, `0.bias`,
+   * `2.weight`, ... (module indices) or `layers.<k>.weight` (k counting Linear
+   * layers); matched to the Dense layers in order.
+   */
+  layout?: WeightsLayout;
+}
+
+/**
+ * Load a model saved with `model.save(dir)`: the architecture and weights, and
+ * when it was saved compiled, the optimizer, loss and metrics, plus the
+ * optimizer state if it was saved (so `fit` continues the same trajectory).
+ * @param dir the directory given to model.save()
+ * @throws DendriteError naming the file, for a missing model.json or any malformed or mismatched file
+ */
+export async function loadModel(dir: string): Promise<Sequential> {
+  if (typeof dir !== 'string' || dir === '') throw invalidParameter('dir', 'a directory path', dir);
+  const jsonPath = path.join(dir, MODEL_FILE);
+  let text: string;
+  try {
+    text = await readFile(jsonPath, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    throw fileError(dir, `a directory written by model.save() (with ${MODEL_FILE})`, `a path without ${jsonPath}`);
+  }
+  const description = parseModelJson(text, jsonPath);
+  const model = rebuild(description, jsonPath);
+
+  const weightsPath = path.join(dir, WEIGHTS_FILE);
+  const weights = await readSafetensors(weightsPath);
+  checkSameSave(weights, description, weightsPath);
+  model.setWeights(tensorsToWeights(model, weights, 'dendrite', weightsPath));
+
+  const { compile } = description;
+  if (compile) {
+    model.compile({
+      optimizer: rebuilt('an optimizer config for dd.optimizers.fromConfig', 'compile.optimizer', jsonPath, () => fromConfig(compile.optimizer)),
+      loss: rebuilt('a loss name and options', 'compile.loss', jsonPath, () => new Loss(compile.loss, compile.lossOptions as never)),
+      metrics: rebuilt("metrics ['accuracy'] or []", 'compile.metrics', jsonPath, () => {
+        if (!compile.metrics.every((m) => m === 'accuracy')) throw invalidParameter('metrics', "['accuracy'] or []", compile.metrics);
+        return compile.metrics;
+      }),
+    });
+  } else if (description.includesOptimizer) {
+    throw fileError(`includesOptimizer in ${jsonPath}`, 'false for a model saved without compile options', 'true');
+  }
+  if (description.includesOptimizer) {
+    const statePath = path.join(dir, OPTIMIZER_FILE);
+    const file = await readSafetensors(statePath);
+    checkSameSave(file, description, statePath);
+    const state = tensorsToState(file, model.parameters(), statePath);
+    rebuilt(`the state of the compiled ${model.optimizer!.className}`, 'the optimizer state', statePath, () => model.optimizer!.loadStateDict(state));
+  }
+  return model;
+}
+
+/**
+ * Overwrite a model's weights with those of a safetensors file (see
+ * LoadWeightsOptions for the layouts). Tensors are matched to the Dense
+ * layers in order; F32 is read as is, F64, F16 and BF16 are converted to float32.
+ * @throws DendriteError naming the file, for malformed files, missing or unexpected tensors and shape mismatches
+ */
+export async function loadWeights(model: Sequential, file: string, options?: LoadWeightsOptions): Promise<void> {
+  if (!(model instanceof Sequential)) throw invalidParameter('model', 'a model from dd.sequential', model);
+  if (typeof file !== 'string' || file === '') throw invalidParameter('file', 'a file path', file);
+  const layout = checkOneOf(checkOptions(options, ['layout']).layout ?? 'dendrite', 'layout', WEIGHTS_LAYOUTS);
+  const parsed = await readSafetensors(file);
+  model.setWeights(tensorsToWeights(model, parsed, layout, file));
+}
+
+async function readSafetensors(file: string): Promise<ParsedSafetensors> {
+  return parseSafetensors(await readFile(file), file);
+}
+
+/** The Sequential described by model.json, with freshly initialised weights. */
+function rebuild(description: ModelJson, source: string): Sequential {
+  const { seed, layers } = description.model;
+  const dense = layers.map((config, i) => rebuilt("a Dense layer config (className 'dense')", `model.layers[${i}]`, source, () => {
+    const { className, ...options } = config;
+    if (className !== 'dense') throw invalidParameter('className', "'dense'", className);
+    return new Dense(options as unknown as DenseOptions);
+  }));
+  return rebuilt('a Sequential config', 'model', source, () => new Sequential(dense, { seed }));
+}
+
+/** make(), with a DendriteError it throws restated as a problem of `name` in the file. */
+function rebuilt<T>(expected: string, name: string, source: string, make: () => T): T {
+  try {
+    return make();
+  } catch (err) {
+    if (!(err instanceof DendriteError)) throw err;
+    throw fileError(`${name} in ${source}`, expected, `one that fails with: ${err.message}`);
+  }
+}
+
+/** A file whose `__metadata__.saveId` differs from model.json's comes from another save. */
+function checkSameSave(file: ParsedSafetensors, description: ModelJson, source: string): void {
+  const id = file.metadata.saveId;
+  if (id !== undefined && id !== description.saveId) {
+    throw fileError(source, `a file of the same save as ${MODEL_FILE} (saveId ${description.saveId})`, `saveId ${id} (files of different saves are mixed)`);
+  }
+}
