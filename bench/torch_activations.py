@@ -5,6 +5,8 @@ import sys
 import time
 
 import torch
+
+from torch_timing import best_time
 import torch.nn.functional as F
 
 torch.set_num_threads(1)
@@ -34,19 +36,6 @@ OPS = {
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 ROW = 1024  # softmax rows of 1024 columns, as in activations.mjs
-
-
-def best_time(fn, batch_seconds=0.05, batches=5):
-    fn()
-    t0 = time.perf_counter(); fn(); once = max(time.perf_counter() - t0, 1e-7)
-    calls = max(1, round(batch_seconds / once))
-    best = float("inf")
-    for _ in range(batches):
-        t0 = time.perf_counter()
-        for _ in range(calls):
-            fn()
-        best = min(best, (time.perf_counter() - t0) / calls)
-    return best
 
 
 def main():

@@ -15,18 +15,7 @@ import time
 
 import torch
 
-
-def best_time(fn, batch_seconds=0.05, batches=5):
-    fn()
-    t0 = time.perf_counter(); fn(); once = max(time.perf_counter() - t0, 1e-7)
-    calls = max(1, round(batch_seconds / once))
-    best = float("inf")
-    for _ in range(batches):
-        t0 = time.perf_counter()
-        for _ in range(calls):
-            fn()
-        best = min(best, (time.perf_counter() - t0) / calls)
-    return best
+from torch_timing import best_time
 
 
 def main():
