@@ -2,12 +2,11 @@
 float32 on one thread. Prints JSON {op: {"fwd": seconds_per_call, "bwd": ...}} per size."""
 import json
 import sys
-import time
 
 import torch
+import torch.nn.functional as F
 
 from torch_timing import best_time
-import torch.nn.functional as F
 
 torch.set_num_threads(1)
 aten = torch.ops.aten

@@ -11,7 +11,6 @@ with seconds per step (best batch)."""
 import inspect
 import json
 import sys
-import time
 
 import torch
 
