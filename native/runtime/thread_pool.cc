@@ -12,7 +12,7 @@ namespace {
 
 // Polls before a worker sleeps: training runs many short regions back to back,
 // and waking a sleeping thread costs 10-20 us, a quarter of a small GEMM.
-constexpr int kSpinPolls = 20000;
+constexpr int kSpinPolls = 4000;  // about 100 us of pause instructions
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)

@@ -159,7 +159,8 @@ afterAll(() => {
 });
 
 describe.runIf(native)('gemm vs gemmReference', () => {
-  const shapes: [number, number, number][] = [[1, 1, 1], [7, 13, 5], [16, 16, 16], [129, 257, 63]];
+  // 1 and 2 rows take the unpacked small-rows path (batch-1 inference); 63/64/65/300 columns cross its 64-column chunks.
+  const shapes: [number, number, number][] = [[1, 1, 1], [1, 65, 13], [2, 300, 784], [2, 63, 7], [1, 64, 5], [7, 13, 5], [16, 16, 16], [129, 257, 63]];
   for (const [m, n, k] of shapes) {
     it(`${m}x${n}x${k}: transposes, alpha/beta, NaN C with beta 0`, () => {
       for (const [transA, transB] of TRANSPOSES) {

@@ -257,9 +257,61 @@ void scale_only(const GemmArgs& g, size_t m0, size_t m1, size_t n0, size_t n1) {
   epilogue(g, m0, m1, n0, n1);
 }
 
+// One or two rows (batch-1 inference): packing all of op(B) would cost more than the
+// product itself, so B is streamed in place, 64 columns (8 accumulators) at a time.
+constexpr size_t kSmallRows = 2;
+constexpr size_t kSmallCols = 64;
+
+// acc[0..V) += a(p) * B[p, j0 .. j0 + 8V) over all p. V is a template argument so the
+// accumulators stay in registers (a runtime-sized array would live on the stack).
+template <size_t V>
+inline void small_rows_dot(const GemmArgs& g, size_t i, size_t j0, __m256 (&acc)[V]) {
+  for (size_t v = 0; v < V; ++v) acc[v] = _mm256_setzero_ps();
+  const float* b = g.b + j0;
+  for (size_t p = 0; p < g.k; ++p, b += g.ldb) {
+    const __m256 a = _mm256_set1_ps(g.trans_a ? g.a[p * g.lda + i] : g.a[i * g.lda + p]);
+    for (size_t v = 0; v < V; ++v) acc[v] = _mm256_fmadd_ps(a, _mm256_loadu_ps(b + 8 * v), acc[v]);
+  }
+}
+
+// C[i, j0 .. j0 + 8V) = alpha * acc + beta * C
+template <size_t V>
+inline void small_rows_store(const GemmArgs& g, size_t i, size_t j0, const __m256 (&acc)[V]) {
+  float* c = g.c + i * g.ldc + j0;
+  for (size_t v = 0; v < V; ++v) {
+    __m256 r = _mm256_mul_ps(_mm256_set1_ps(g.alpha), acc[v]);
+    if (g.beta != 0.0f) r = _mm256_fmadd_ps(_mm256_set1_ps(g.beta), _mm256_loadu_ps(c + 8 * v), r);
+    _mm256_storeu_ps(c + 8 * v, r);
+  }
+}
+
+void small_rows_block(const GemmArgs& g, size_t m0, size_t m1, size_t n0, size_t n1) {
+  for (size_t i = m0; i < m1; ++i) {
+    size_t j = n0;
+    for (; j + kSmallCols <= n1; j += kSmallCols) {
+      __m256 acc[8];
+      small_rows_dot<8>(g, i, j, acc);
+      small_rows_store<8>(g, i, j, acc);
+    }
+    for (; j + 8 <= n1; j += 8) {
+      __m256 acc[1];
+      small_rows_dot<1>(g, i, j, acc);
+      small_rows_store<1>(g, i, j, acc);
+    }
+    for (; j < n1; ++j) {  // the last < 8 columns
+      float sum = 0.0f;
+      for (size_t p = 0; p < g.k; ++p) sum += (g.trans_a ? g.a[p * g.lda + i] : g.a[i * g.lda + p]) * g.b[p * g.ldb + j];
+      float* c = g.c + i * g.ldc + j;
+      *c = g.alpha * sum + (g.beta != 0.0f ? g.beta * *c : 0.0f);
+    }
+  }
+  epilogue(g, m0, m1, n0, n1);
+}
+
 void gemm_block(const GemmArgs& g, size_t m0, size_t m1, size_t n0, size_t n1) {
   if (m0 >= m1 || n0 >= n1) return;
   if (g.k == 0 || g.alpha == 0.0f) return scale_only(g, m0, m1, n0, n1);
+  if (m1 - m0 <= kSmallRows && !g.trans_b) return small_rows_block(g, m0, m1, n0, n1);
   // Equal blocks no larger than the constants (784 = 4 x 196 deep, not 3 x 256 + 16).
   const size_t K = g.k, M = m1 - m0, N = n1 - n0;
   const size_t kc_step = ceil_div(K, ceil_div(K, kKC));
