@@ -4,14 +4,14 @@
 // C is cut along one dimension only, so any run of consecutive parts is one
 // rectangle: when the pool runs a region inline (it is busy, or one thread),
 // the caller gets the whole range and makes a single call, packing nothing twice.
+// The pool hands parts out dynamically, so on a busy machine the caller also
+// takes the part of a worker that has not started yet.
 // A strip of columns packs its own columns of op(B) and reads all of op(A) (a
 // non-transposed A is read in place, an A^T is packed by every strip); a strip
 // of rows packs all of op(B). The cut goes where the longest strip, its share of
 // the flops plus the packing it repeats, is shortest. Strip edges fall on
 // micro-tile edges (6 rows, 16 columns) so no strip has an avoidable partial tile.
 #include <algorithm>
-#include <atomic>
-#include <chrono>
 
 #include "dendrite/dispatch.h"
 #include "dendrite/gemm.h"
@@ -26,23 +26,7 @@ constexpr size_t kColUnit = 16;  // micro-tile columns (a multiple of the scalar
 // on a 2-vCPU VM) costs more than it saves: small products stay on the calling
 // thread (measured: 100^3 is faster on 1 thread, 128^3 on 2).
 constexpr double kMinFlopsPerThread = 1.5e6;
-constexpr std::chrono::microseconds kMaxSpin{200};
 constexpr double kPackCost = 40.0;  // flops of time per packed element (~100 GFLOP/s vs ~2.5 elements/ns)
-
-// Spins until count reaches target or max_wait has passed. Bounded, so it cannot
-// deadlock whatever the pool does with the parts: at worst the caller then waits
-// in the pool as it would have anyway.
-void spin_until(const std::atomic<size_t>& count, size_t target, std::chrono::microseconds max_wait) {
-  const auto deadline = std::chrono::steady_clock::now() + max_wait;
-  while (count.load(std::memory_order_acquire) < target) {
-    for (int i = 0; i < 16; ++i) {
-#if defined(__x86_64__) || defined(__i386__)
-      __builtin_ia32_pause();
-#endif
-    }
-    if (std::chrono::steady_clock::now() > deadline) return;
-  }
-}
 
 }  // namespace
 
@@ -76,17 +60,11 @@ void gemm(const GemmArgs& args) {
   }
   // Part t covers units [t * units / parts, (t + 1) * units / parts).
   const auto edge = [&](size_t t) { return std::min(extent, t * units / parts * unit); };
-  std::atomic<size_t> done{0};
   parallel_for(parts, [&](size_t t0, size_t t1) {
     if (split_n)
       block(args, 0, m, edge(t0), edge(t1));
     else
       block(args, edge(t0), edge(t1), 0, n);
-    done.fetch_add(t1 - t0, std::memory_order_acq_rel);
-    // The caller runs part 0. Had it finished first, the pool would put it to sleep
-    // until the last worker is done, and waking it costs 10-20 us on a VM: it spins
-    // a little instead (2-thread 128x128x256 on a 2-vCPU VM, median of a C loop: 90 -> 52 us).
-    if (t0 == 0) spin_until(done, parts, kMaxSpin);
   });
 }
 

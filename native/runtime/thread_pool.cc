@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -37,6 +38,9 @@ class ThreadPool {
   int threads() const { return wanted_.load(); }
   void set_threads(int n) { wanted_.store(std::max(1, n)); }
 
+  // Parts are claimed dynamically: the caller and the workers take the next unclaimed
+  // part until none is left, so a worker that the OS has descheduled (a busy machine)
+  // only delays the part it actually took; the caller does the rest itself.
   void run(size_t n, const std::function<void(size_t, size_t)>& fn) {
     const size_t parts = std::min<size_t>(n, static_cast<size_t>(threads()));
     std::unique_lock<std::mutex> busy(region_, std::try_to_lock);
@@ -45,31 +49,53 @@ class ThreadPool {
       return;
     }
     ensure_workers(parts - 1);
+    uint64_t generation;
     {
       std::lock_guard<std::mutex> lock(mu_);
       job_ = &fn;
       job_n_ = n;
       job_parts_ = parts;
-      pending_ = parts - 1;
-      generation_.fetch_add(1, std::memory_order_release);
+      unfinished_.store(parts, std::memory_order_relaxed);
+      generation = generation_.load(std::memory_order_relaxed) + 1;
+      claims_.store(generation << 32, std::memory_order_relaxed);
+      generation_.store(generation, std::memory_order_release);
     }
     wake_.notify_all();
-    fn(0, n / parts);  // the caller takes part 0
+    work(generation, fn, n, parts);
+    // The parts still running are the workers'; they finish within microseconds unless descheduled.
+    for (int i = 0; i < kSpinPolls && unfinished_.load(std::memory_order_acquire) != 0; ++i) cpu_relax();
     std::unique_lock<std::mutex> lock(mu_);
-    done_.wait(lock, [this] { return pending_ == 0; });
+    done_.wait(lock, [this] { return unfinished_.load(std::memory_order_acquire) == 0; });
     job_ = nullptr;
   }
 
  private:
-  void ensure_workers(size_t count) {
-    while (workers_.size() < count) {
-      const size_t index = workers_.size() + 1;  // part index served by this worker
-      workers_.emplace_back([this, index] { loop(index); });
+  // Claims and runs parts of region `generation` until none is left. A claim is a CAS on
+  // (generation << 32 | next part), so a worker that wakes late never takes a part of a
+  // later region with the job of an earlier one.
+  void work(uint64_t generation, const std::function<void(size_t, size_t)>& fn, size_t n, size_t parts) {
+    for (;;) {
+      uint64_t claim = claims_.load(std::memory_order_acquire);
+      size_t part;
+      do {
+        if ((claim >> 32) != generation) return;
+        part = static_cast<size_t>(claim & 0xffffffffu);
+        if (part >= parts) return;
+      } while (!claims_.compare_exchange_weak(claim, claim + 1, std::memory_order_acq_rel));
+      fn(n * part / parts, n * (part + 1) / parts);
+      if (unfinished_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        std::lock_guard<std::mutex> lock(mu_);
+        done_.notify_all();
+      }
     }
   }
 
-  void loop(size_t index) {
-    size_t seen = 0;
+  void ensure_workers(size_t count) {
+    while (workers_.size() < count) workers_.emplace_back([this] { loop(); });
+  }
+
+  void loop() {
+    uint64_t seen = 0;
     std::unique_lock<std::mutex> lock(mu_);
     for (;;) {
       lock.unlock();
@@ -78,13 +104,11 @@ class ThreadPool {
       wake_.wait(lock, [&] { return stop_ || generation_.load(std::memory_order_relaxed) != seen; });
       if (stop_) return;
       seen = generation_.load(std::memory_order_relaxed);
-      if (index >= job_parts_) continue;  // fewer parts than workers this time
       const auto* fn = job_;
       const size_t n = job_n_, parts = job_parts_;
       lock.unlock();
-      (*fn)(n * index / parts, n * (index + 1) / parts);
+      work(seen, *fn, n, parts);
       lock.lock();
-      if (--pending_ == 0) done_.notify_one();
     }
   }
 
@@ -94,8 +118,10 @@ class ThreadPool {
   std::condition_variable wake_, done_;
   std::vector<std::thread> workers_;
   const std::function<void(size_t, size_t)>* job_ = nullptr;
-  size_t job_n_ = 0, job_parts_ = 0, pending_ = 0;
-  std::atomic<size_t> generation_{0};  // bumped under mu_; polled without it while spinning
+  size_t job_n_ = 0, job_parts_ = 0;
+  std::atomic<uint64_t> generation_{0};  // bumped under mu_; polled without it while spinning
+  std::atomic<uint64_t> claims_{0};      // generation << 32 | next unclaimed part
+  std::atomic<size_t> unfinished_{0};    // parts of the current region not yet done
   bool stop_ = false;
 };
 
