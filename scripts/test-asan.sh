@@ -5,7 +5,7 @@
 # allocations at exit are not ours).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-npx cmake-js compile --out build-asan --CDDENDRITE_SANITIZE=ON --CDCMAKE_BUILD_TYPE=RelWithDebInfo
+npx cmake-js compile --out build-asan --CDDENDRITE_SANITIZE=ON --CDDENDRITE_CUDA=OFF --CDCMAKE_BUILD_TYPE=RelWithDebInfo
 export LD_PRELOAD="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so)"
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"

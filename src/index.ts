@@ -5,7 +5,8 @@
 export { Tensor, tensor } from './tensor.js';
 export type { TensorLike, NestedArray } from './tensor.js';
 export { DendriteError } from './errors.js';
-export { backends, setBackend, getBackend } from './backend/registry.js';
+export { backends, setBackend, getBackend, setMatmulPrecision, getMatmulPrecision } from './backend/registry.js';
+export type { MatmulPrecision } from './backend/registry.js';
 export type { BackendInfo, BackendName } from './backend/backend.js';
 export { Activation, activation, ACTIVATION_NAMES } from './activation/index.js';
 export type { ActivationName, ActivationOptionsByName, OpOptions } from './activation/index.js';

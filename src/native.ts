@@ -7,8 +7,61 @@ import bindings from 'bindings';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
+/** What the CUDA runtime found (native/kernels/cuda/cuda_api.h ProbeInfo). */
+export interface CudaInfo {
+  /** Built with the CUDA backend (false for DENDRITE_CUDA=OFF, no nvcc, or the node-gyp build). */
+  compiled: boolean;
+  /** cuBLAS headers were found at build time (the library is loaded at run time). */
+  cublas: boolean;
+  deviceCount: number;
+  /** Why CUDA cannot be used here (e.g. 'CUDA driver version is insufficient for CUDA runtime version'); '' when it can. */
+  error: string;
+  /** The CUDA error name, e.g. 'cudaErrorInsufficientDriver'; '' when none. */
+  errorName: string;
+  /** Name of device 0. */
+  deviceName: string;
+  /** 'major.minor' of device 0. */
+  computeCapability: string;
+  runtimeVersion: number;
+  driverVersion: number;
+  /** The architectures compiled in, e.g. '80-real 90'. */
+  archs: string;
+}
+
+/**
+ * The op table of the CUDA backend, with the signatures (and argument checks) of
+ * the cpu functions: `cuda` runs the CUDA kernels, `deviceMath` runs the same
+ * device math on the CPU (the CUDA numerics, testable without a GPU). Every op
+ * copies host arrays to the device and back; errors throw 'CUDA backend: ...'.
+ */
+export interface CudaOps {
+  /** 'cuda', 'none' (built without CUDA) or 'host' (deviceMath). */
+  readonly name: string;
+  activationForward: NativeAddon['activationForward'];
+  activationBackward: NativeAddon['activationBackward'];
+  softmaxForward: NativeAddon['softmaxForward'];
+  softmaxBackward: NativeAddon['softmaxBackward'];
+  mse: NativeAddon['mse'];
+  softmaxCrossEntropy: NativeAddon['softmaxCrossEntropy'];
+  bceWithLogits: NativeAddon['bceWithLogits'];
+  optimizerStep: NativeAddon['optimizerStep'];
+  clipGradNorm: NativeAddon['clipGradNorm'];
+  clipGradValue: NativeAddon['clipGradValue'];
+  gemm: NativeAddon['gemm'];
+  /** 'matmulPrecision': 'fp32' | 'tf32'; 'gemm': 'auto' | 'own' | 'cublas'. Throws on unknown values. */
+  configure(key: 'matmulPrecision' | 'gemm', value: string): void;
+  /** The GEMM path the next call takes, e.g. 'own-fp32', 'own-tf32', 'cublas-fp32'. */
+  gemmImpl(): string;
+}
+
 /** Every function the addon exports. Arguments are validated by the facade. */
 export interface NativeAddon {
+  /** Probe the CUDA runtime (never throws; no GPU needed). */
+  cudaInfo(): CudaInfo;
+  /** The CUDA kernels (each op throws when CUDA is unavailable). */
+  cuda: CudaOps;
+  /** The CUDA backend's device math run on the CPU (tests). */
+  deviceMath: CudaOps;
   activationForward(id: number, x: Float32Array, out: Float32Array, alpha: number, beta: number, threshold: number): void;
   activationBackward(
     id: number, x: Float32Array, dy: Float32Array, out: Float32Array, alpha: number, beta: number, threshold: number,
@@ -89,6 +142,8 @@ export interface NativeTrainer {
    */
   run(x: Float32Array, rows: number, targets: Int32Array | Float32Array, order: Uint32Array, batchSize: number, first: number,
     count: number, coeffs: Float64Array, losses: Float64Array, correct: Float64Array, totals: Float64Array): Promise<number>;
+  /** Forward pass of x [rows, inSize] into out [rows, units] on this thread, in one native call. */
+  predictSync(x: Float32Array, rows: number, batchSize: number, out: Float32Array): void;
   /** Forward pass of x [rows, inSize] into out [rows, units] on a worker thread. */
   predict(x: Float32Array, rows: number, batchSize: number, out: Float32Array): Promise<number>;
   /** Stop the running span between batches. */

@@ -9,6 +9,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   dendrite::binding::InitOptim(env, exports);
   dendrite::binding::InitTrainer(env, exports);
   dendrite::binding::InitGemm(env, exports);
+  dendrite::binding::InitCuda(env, exports);
   return exports;
 }
 }  // namespace

@@ -31,6 +31,7 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "NativeTrainer", {InstanceMethod("run", &NativeTrainer::Run), InstanceMethod("predict", &NativeTrainer::Predict),
+                                              InstanceMethod("predictSync", &NativeTrainer::PredictSync),
                                               InstanceMethod("abort", &NativeTrainer::Abort)});
   }
 
@@ -210,17 +211,34 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
     return worker->Promise();
   }
 
+  struct PredictArgs {
+    F32View x, out;
+    size_t rows, batch_size;
+  };
+  PredictArgs CheckPredict(const Napi::CallbackInfo& info) const {
+    Napi::Env env = info.Env();
+    RequireIdle(env, "predict");
+    PredictArgs a{AsFloat32(info[0], "x"), AsFloat32(info[3], "out"), AsSize(info[1], "rows"), AsSize(info[2], "batchSize")};
+    if (a.x.length != a.rows * in_) ThrowType(env, "rows * inputSize values", "x");
+    if (a.out.length != a.rows * out_) ThrowType(env, "rows * units values", "out");
+    if (a.batch_size == 0) ThrowType(env, "an integer >= 1", "batchSize");
+    return a;
+  }
+
+  // predictSync(x, rows, batchSize, out): the whole forward pass in one call, on this thread
+  // (small inputs: one native call instead of one per layer).
+  Napi::Value PredictSync(const Napi::CallbackInfo& info) {
+    const PredictArgs a = CheckPredict(info);
+    trainer_->predict(a.x.data, a.rows, a.batch_size, a.out.data);
+    return info.Env().Undefined();
+  }
+
   // predict(x, rows, batchSize, out) -> Promise<rows>: the forward pass into out [rows, units]
   Napi::Value Predict(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    RequireIdle(env, "predict");
-    const F32View x = AsFloat32(info[0], "x");
-    const size_t rows = AsSize(info[1], "rows");
-    const size_t batch_size = AsSize(info[2], "batchSize");
-    const F32View out = AsFloat32(info[3], "out");
-    if (x.length != rows * in_) ThrowType(env, "rows * inputSize values", "x");
-    if (out.length != rows * out_) ThrowType(env, "rows * units values", "out");
-    if (batch_size == 0) ThrowType(env, "an integer >= 1", "batchSize");
+    const PredictArgs a = CheckPredict(info);
+    const F32View x = a.x, out = a.out;
+    const size_t rows = a.rows, batch_size = a.batch_size;
     Trainer* trainer = trainer_.get();
     auto* worker = new Worker(env, this, [=] {
       trainer->predict(x.data, rows, batch_size, out.data);

@@ -78,4 +78,6 @@ export interface BackendInfo {
   isa?: string;
   /** The CPU kernel variants compiled in and supported here, best first. */
   isaVariants?: string[];
+  /** cuda: the GPU in use, e.g. 'NVIDIA H100 80GB HBM3 (sm_90)'. */
+  device?: string;
 }

@@ -1,33 +1,75 @@
-/** Backend selection: `setBackend`, `getBackend`, `backends()`. */
+/** Backend selection: `setBackend`, `getBackend`, `backends()`, `setMatmulPrecision`. */
 import { DendriteError, invalidParameter } from '../errors.js';
-import { nativeAddon, nativeLoadError } from '../native.js';
+import { nativeAddon, nativeLoadError, type CudaInfo } from '../native.js';
 import type { Backend, BackendInfo, BackendName } from './backend.js';
 import { createCpuBackend } from './cpu.js';
+import { createCudaBackend } from './cuda.js';
 import { jsBackend } from './js/index.js';
 
 const BACKEND_NAMES: readonly BackendName[] = ['js', 'cpu', 'cuda'];
 const native = nativeAddon();
 const cpuBackend: Backend | null = native ? createCpuBackend(native) : null;
-const CUDA_UNAVAILABLE = 'dendrite was built without CUDA support';
+const CUDA_NOT_COMPILED = 'dendrite was built without CUDA support';
+
+/** Precision of the matrix products on backends that have a choice (cuda). */
+export type MatmulPrecision = 'fp32' | 'tf32';
+const PRECISIONS: readonly MatmulPrecision[] = ['fp32', 'tf32'];
+let matmulPrecision: MatmulPrecision = 'fp32';
 
 let active: Backend = cpuBackend ?? jsBackend;
+
+// The CUDA probe runs once, on first need (backends() or setBackend('cuda')):
+// loading dendrite never touches the CUDA runtime.
+let cudaProbe: { info: CudaInfo | null; reason: string | null } | null = null;
+let cudaBackend: Backend | null = null;
+
+function probeCuda(): { info: CudaInfo | null; reason: string | null } {
+  if (cudaProbe) return cudaProbe;
+  if (!native) return (cudaProbe = { info: null, reason: nativeLoadError() ?? 'the native addon could not be loaded' });
+  let info: CudaInfo;
+  try {
+    info = native.cudaInfo();
+  } catch (err) {
+    return (cudaProbe = { info: null, reason: `the CUDA probe failed: ${err instanceof Error ? err.message : String(err)}` });
+  }
+  let reason: string | null = null;
+  if (!info.compiled) reason = info.error || CUDA_NOT_COMPILED;
+  else if (info.error) reason = info.errorName ? `${info.error} (${info.errorName})` : info.error;
+  else if (info.deviceCount < 1) reason = 'no CUDA device found';
+  return (cudaProbe = { info, reason });
+}
+
+function getCudaBackend(): Backend | null {
+  if (cudaBackend) return cudaBackend;
+  if (!native || probeCuda().reason !== null) return null;
+  native.cuda.configure('matmulPrecision', matmulPrecision);
+  return (cudaBackend = createCudaBackend(native.cuda));
+}
+
+function cudaEntry(): BackendInfo {
+  const { info, reason } = probeCuda();
+  if (reason !== null || !info) return { name: 'cuda', available: false, reason: reason ?? 'unknown reason' };
+  const sm = info.computeCapability.replace('.', '');
+  return { name: 'cuda', available: true, device: `${info.deviceName} (sm_${sm})` };
+}
 
 /** Every backend, whether it can be used here, and why not. */
 export function backends(): BackendInfo[] {
   const cpu: BackendInfo = native
     ? { name: 'cpu', available: true, isa: native.isa(), isaVariants: native.isaVariants() }
     : { name: 'cpu', available: false, reason: nativeLoadError() ?? 'unknown error' };
-  return [{ name: 'js', available: true }, cpu, { name: 'cuda', available: false, reason: CUDA_UNAVAILABLE }];
+  return [{ name: 'js', available: true }, cpu, cudaEntry()];
 }
 
 /**
  * Select the backend used by every op from now on. `'cpu'` (native SIMD) is the
- * default when the addon loads, else `'js'` (pure TypeScript).
+ * default when the addon loads, else `'js'` (pure TypeScript). `'cuda'` needs a
+ * build with CUDA (nvcc found at install) and a usable NVIDIA GPU.
  * @throws DendriteError if the name is unknown or the backend is unavailable here.
  */
 export function setBackend(name: BackendName): void {
   if (!BACKEND_NAMES.includes(name)) throw invalidParameter('backend', `one of ${BACKEND_NAMES.map((n) => `'${n}'`).join(', ')}`, name);
-  const backend = name === 'js' ? jsBackend : name === 'cpu' ? cpuBackend : null;
+  const backend = name === 'js' ? jsBackend : name === 'cpu' ? cpuBackend : getCudaBackend();
   if (!backend) {
     const info = backends().find((b) => b.name === name);
     throw new DendriteError(
@@ -43,7 +85,34 @@ export function getBackend(): BackendName {
   return active.name;
 }
 
+/**
+ * Precision of matrix products: `'fp32'` (default, IEEE float) or `'tf32'`
+ * (tensor cores: A and B rounded to 10 mantissa bits, fp32 accumulation; about
+ * 1e-3 relative error). Only the `cuda` backend has a TF32 path; `js` and `cpu`
+ * always compute in fp32.
+ */
+export function setMatmulPrecision(precision: MatmulPrecision): void {
+  if (!PRECISIONS.includes(precision)) throw invalidParameter('precision', "'fp32' or 'tf32'", precision);
+  matmulPrecision = precision;
+  if (cudaBackend && native) native.cuda.configure('matmulPrecision', precision);
+}
+
+/** The matrix-product precision set by setMatmulPrecision (default 'fp32'). */
+export function getMatmulPrecision(): MatmulPrecision {
+  return matmulPrecision;
+}
+
 /** The active backend object (internal). */
 export function activeBackend(): Backend {
   return active;
+}
+
+/**
+ * Make a backend object active directly (internal, for tests: e.g. the cuda
+ * adapter over the CPU-run device math). Returns the previously active one.
+ */
+export function useBackendObject(backend: Backend): Backend {
+  const previous = active;
+  active = backend;
+  return previous;
 }

@@ -64,6 +64,7 @@ export class Sequential {
   #busy = false;
   #fitting = false;
   #inference: NativeTrainer | null = null;
+  #syncInference: NativeTrainer | null = null;
   #predictions: Promise<unknown> = Promise.resolve();
 
   constructor(layers: Dense[], options: SequentialOptions = {}) {
@@ -203,7 +204,15 @@ export class Sequential {
     const { data, rows } = inputRows(x, this.inputSize);
     const units = this.outputSize;
     const out = new Float32Array(rows * units);
-    this.forEachBatch(data, rows, batchSize, (net, start, count) => out.set(net.output.subarray(0, count * units), start * units));
+    const native = activeBackend().name === 'cpu' ? nativeAddon() : null;
+    if (native) {
+      // the whole forward pass in one native call (its own trainer: predictAsync may be running)
+      this.#checkIdle('predict or evaluate');
+      this.#syncInference ??= nativeInference(native, this);
+      this.#syncInference.predictSync(data, rows, batchSize, out);
+    } else {
+      this.forEachBatch(data, rows, batchSize, (net, start, count) => out.set(net.output.subarray(0, count * units), start * units));
+    }
     return new Tensor(out, [rows, units]);
   }
 

@@ -8,7 +8,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <map>
+#include <utility>
 #include <memory>
 #include <vector>
 
@@ -73,7 +73,7 @@ class Trainer {
   std::vector<std::vector<float>> grads_;  // [dW0, db0, dW1, db1, ...] like the parameters
   std::vector<OptimTensor> tensors_;
   std::vector<size_t> lengths_;
-  std::map<size_t, std::unique_ptr<Workspace>> workspaces_;
+  std::vector<std::pair<size_t, std::unique_ptr<Workspace>>> workspaces_;  // by rows, least recently used first
 };
 
 }  // namespace dendrite

@@ -1,0 +1,41 @@
+/**
+ * The `cuda` backend: an adapter over the addon's CUDA op table. Each method is
+ * one native call that copies its host arrays to the device, runs the kernel
+ * (fused multi-tensor optimizer, GEMM with the bias + activation epilogue, one
+ * block per softmax row ...) and copies the results back. Device-resident
+ * training is later work; this adapter is the correct-first baseline.
+ *
+ * The same adapter runs over `deviceMath`, the CUDA device math executed on the
+ * CPU, which is how test/cuda checks the CUDA numerics on machines without a GPU.
+ */
+import { countNativeCall } from '../debug.js';
+import type { CudaOps } from '../native.js';
+import type { Backend } from './backend.js';
+import { kernelIndex, optimizerIndex } from './kernel-ids.js';
+
+export function createCudaBackend(ops: CudaOps): Backend {
+  const call = <A extends unknown[], R>(fn: (...args: A) => R) => (...args: A): R => {
+    countNativeCall();
+    return fn(...args);
+  };
+  return {
+    name: 'cuda',
+    activationForward: call((kernel, p, x, out) =>
+      ops.activationForward(kernelIndex(kernel), x, out, p.alpha, p.beta, p.threshold)),
+    activationBackward: call((kernel, p, x, dy, out) =>
+      ops.activationBackward(kernelIndex(kernel), x, dy, out, p.alpha, p.beta, p.threshold)),
+    softmaxForward: call((x, out, rows, cols, log) => ops.softmaxForward(x, out, rows, cols, log)),
+    softmaxBackward: call((x, dy, out, rows, cols, log) => ops.softmaxBackward(x, dy, out, rows, cols, log)),
+    mse: call((pred, target, grad) => ops.mse(pred, target, grad)),
+    softmaxCrossEntropy: call((logits, targets, rows, cols, eps, grad) =>
+      ops.softmaxCrossEntropy(logits, targets, rows, cols, eps, grad)),
+    bceWithLogits: call((logits, targets, grad) => ops.bceWithLogits(logits, targets, grad)),
+    optimizerStep: call((kernel, params, grads, state, slots, coeffs) =>
+      ops.optimizerStep(optimizerIndex(kernel), params, grads, state, slots, coeffs)),
+    clipGradNorm: call((grads, maxNorm) => ops.clipGradNorm(grads, maxNorm)),
+    clipGradValue: call((grads, value) => ops.clipGradValue(grads, value)),
+    gemm: call((g) => ops.gemm(g.transA, g.transB, g.m, g.n, g.k, g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, g.c, g.ldc, g.bias,
+      g.act ? kernelIndex(g.act.kernel) : -1, g.act?.params.alpha ?? 0, g.act?.params.beta ?? 1, g.act?.params.threshold ?? 20,
+      g.act?.out ?? null, g.act?.ldo ?? 0)),
+  };
+}
