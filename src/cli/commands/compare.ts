@@ -1,0 +1,155 @@
+/**
+ * `dendrite compare`: the same MLP trained for every activation x optimizer
+ * (x gradient-descent mode x seed) on one data set; a ranked table, results
+ * files and curve plots. Ctrl-C stops between batches and still writes what ran.
+ */
+import path from 'node:path';
+import { Command } from 'commander';
+import * as dd from '../../index.js';
+import type { Dataset } from '../../data/index.js';
+import { addDataOptions, addOutputOptions, applyRuntime, loadFromFlags, withInterrupt, type DataFlags } from '../common.js';
+import { parseIntegerFlag, parseIntegerList, parseNumberFlag } from '../options.js';
+import { Output } from '../output.js';
+import { ProgressBar } from '../progress.js';
+import {
+  activationChoices, DEFAULT_ACTIVATIONS, DEFAULT_OPTIMIZERS, MODES, OPTIMIZERS, parseLearningRates, parseList, type Mode,
+} from '../compare/grid.js';
+import { runGrid, type CompareConfig } from '../compare/run.js';
+import { summarize } from '../compare/summary.js';
+import { compareWithJs } from '../compare/versus-js.js';
+import { rankedTable, verdict, writeCompareFiles, type CompareReport } from '../compare/report.js';
+
+interface CompareFlags extends DataFlags {
+  activations?: string;
+  optimizers?: string;
+  modes: string;
+  batchSize: string;
+  seeds: string;
+  epochs?: string;
+  hidden?: string;
+  lr?: string;
+  target?: string;
+  baseline: boolean;
+  js: boolean;
+  plots: boolean;
+  backend?: string;
+  threads?: string;
+  out: string;
+  quiet?: boolean;
+  json?: boolean;
+}
+
+/** Default epochs and hidden widths per data set (flags override them). */
+export function dataDefaults(data: Dataset): { epochs: number; hidden: number[] } {
+  if (data.name === 'fashion-mnist' || data.name === 'mnist') return { epochs: 5, hidden: [128, 64] };
+  if (data.name.startsWith('csv:')) return { epochs: 50, hidden: [32, 32] };
+  return { epochs: 100, hidden: [32, 32] };
+}
+
+/** The `compare` command. */
+export function compareCommand(): Command {
+  const cmd = new Command('compare')
+    .summary('train one MLP per activation x optimizer (x mode x seed) and rank them')
+    .description([
+      'Train the same MLP for every combination of activation, optimizer and gradient-descent mode, over',
+      'one or more seeds, then print a ranked table and write results.json, results.csv, results.md and',
+      'loss / accuracy plots (SVG and PNG) into --out. A linear model (no activation) is the baseline.',
+      '',
+      'Default (no flags): 7 activations x 8 optimizers in mini-batch mode, 1 seed, 100 epochs on the',
+      'generated spirals: a few seconds. The full grid, --modes batch,stochastic,minibatch --seeds 5,',
+      'is 15x the runs, and stochastic epochs take about 10x longer: a few minutes on 2 cores.',
+    ].join('\n'));
+  addDataOptions(cmd)
+    .option('--activations <list>', `activations, comma-separated, among ${activationChoices().join(', ')}; 'default' = ${DEFAULT_ACTIVATIONS.filter((a) => a !== 'linear').join(',')}; 'all'`)
+    .option('--optimizers <list>', `optimizers among ${Object.keys(OPTIMIZERS).join(', ')}; 'default' = ${DEFAULT_OPTIMIZERS.join(',')}; 'all'`)
+    .option('--modes <list>', 'gradient-descent modes: batch (all rows per step), stochastic (1 row), minibatch (--batch-size rows)', 'minibatch')
+    .option('--batch-size <n>', 'rows per step in minibatch mode', '128')
+    .option('--seeds <n>', 'seeds per combination (weights and shuffling); the table shows mean ± std', '1')
+    .option('--epochs <n>', 'epochs per run (default: 100 on generated data, 5 on (fashion-)mnist, 50 on csv)')
+    .option('--hidden <widths>', "hidden layer widths, e.g. 64,64 (default 32,32; 128,64 on (fashion-)mnist; 'none' for no hidden layer)")
+    .option('--lr <rate>', 'learning rate for every optimizer, or per optimizer: adam=0.001,sgd=0.5 (defaults: README, "Command line")')
+    .option('--target <accuracy>', 'validation accuracy counted in "epochs to" (default 0.9; 0.85 fashion-mnist; 0.97 mnist)')
+    .option('--no-baseline', 'leave out the linear baseline')
+    .option('--no-js', 'skip the native-versus-pure-JS timing of the best combination')
+    .option('--no-plots', 'skip the SVG / PNG plots')
+    .option('--backend <name>', 'backend of the grid: cpu (native, default) or js (pure TypeScript)')
+    .option('--threads <n>', 'native threads (default: all cores)')
+    .option('--out <dir>', 'directory for results.* and the plots', 'dendrite-out');
+  addOutputOptions(cmd);
+  return cmd.action((flags: CompareFlags) => runCompare(flags));
+}
+
+async function runCompare(flags: CompareFlags): Promise<void> {
+  const out = new Output(flags);
+  const threads = applyRuntime(flags.threads, flags.backend);
+  const activations = parseList(flags.activations ?? 'default', '--activations', activationChoices(), DEFAULT_ACTIVATIONS.filter((a) => a !== 'linear'));
+  if (flags.baseline && !activations.includes('linear')) activations.unshift('linear');
+  const optimizers = parseList(flags.optimizers ?? 'default', '--optimizers', Object.keys(OPTIMIZERS), DEFAULT_OPTIMIZERS);
+  const modes = parseList(flags.modes, '--modes', MODES, ['minibatch']) as Mode[];
+  const batchSize = parseIntegerFlag(flags.batchSize, '--batch-size');
+  const seeds = parseIntegerFlag(flags.seeds, '--seeds', 1, 1000);
+  const lr = parseLearningRates(flags.lr);
+  const data = await loadFromFlags(flags);
+  const defaults = dataDefaults(data);
+  const config: CompareConfig = {
+    data, activations, optimizers, modes, seeds, batchSize, lr,
+    epochs: flags.epochs === undefined ? defaults.epochs : parseIntegerFlag(flags.epochs, '--epochs', 1, 1e6),
+    hidden: flags.hidden === undefined ? defaults.hidden : parseIntegerList(flags.hidden, '--hidden'),
+    target: flags.target === undefined ? data.targetAccuracy : parseNumberFlag(flags.target, '--target', 0, 1),
+  };
+  const total = activations.length * optimizers.length * modes.length * seeds;
+  const started = performance.now();
+  let live = new ProgressBar(false, total, 'compare');
+  const { runs, interrupted, jsComparison } = await withInterrupt(
+    () => { live.stop(); out.note('\nInterrupted: stopping after the current batch and writing the results so far (Ctrl-C again quits at once)'); },
+    async (signal) => {
+      out.note(`dendrite compare: ${data.description}`);
+      out.note(`${total} runs (${activations.length} activations x ${optimizers.length} optimizers x ${modes.length} mode(s) x ${seeds} seed(s)), `
+        + `MLP ${[data.features, ...config.hidden, data.classes].join('-')}, ${config.epochs} epochs, backend ${dd.getBackend()}, ${threads} thread(s)`);
+      const native = dd.backends().find((b) => b.name === 'cpu');
+      if (dd.getBackend() === 'js' && !native?.available) out.note(`note: the native backend is unavailable (${native?.reason}); running on pure JS, which is much slower`);
+      live = new ProgressBar(out.progress, total, 'compare');
+      const grid = await runGrid(config, {
+        signal,
+        onRunStart: (c) => live.status(`${c.activation} + ${c.optimizer} (${c.mode}${seeds > 1 ? `, seed ${c.seed}` : ''})`),
+        onEpoch: (c, epoch) => {
+          if (live.live) live.status(`${c.activation} + ${c.optimizer} (${c.mode}${seeds > 1 ? `, seed ${c.seed}` : ''}) epoch ${epoch + 1}/${config.epochs}`);
+        },
+        onRunEnd: (r, i) => live.tick(`[${String(i + 1).padStart(String(total).length)}/${total}] ${r.activation.padEnd(10)} ${r.optimizer.padEnd(9)} ${r.mode.padEnd(10)}`
+          + `${seeds > 1 ? ` seed ${r.seed}` : ''} val acc ${Number.isFinite(r.final.valAccuracy) ? r.final.valAccuracy.toFixed(3) : r.status}  ${r.seconds.toFixed(2)}s`),
+      });
+      live.stop();
+      const best = summarize(grid.runs)[0];
+      let versus = null;
+      if (flags.js && !grid.interrupted && best && dd.getBackend() === 'cpu') {
+        out.note(`Timing the best combination (${best.activation} + ${best.optimizer}) on the pure-JS backend next to native ...`);
+        versus = await compareWithJs({ data, hidden: config.hidden, batchSize, lr, mode: best.mode, activation: best.activation, optimizer: best.optimizer, maxEpochs: config.epochs }, { signal })
+          .catch((err) => { if (signal.aborted) return null; throw err; });
+      }
+      return { ...grid, interrupted: grid.interrupted || signal.aborted, jsComparison: versus };
+    },
+  );
+
+  const backend = dd.backends().find((b) => b.name === dd.getBackend());
+  const { data: _data, ...rest } = config;
+  const report: CompareReport = {
+    dendrite: { version: dd.version, backend: dd.getBackend(), isa: backend?.isa, threads },
+    data: { name: data.name, description: data.description, features: data.features, classes: data.classes, trainRows: data.train.rows, testRows: data.test.rows },
+    config: rest,
+    interrupted,
+    seconds: (performance.now() - started) / 1000,
+    summary: summarize(runs),
+    jsComparison,
+    runs,
+  };
+  const written = await writeCompareFiles(flags.out, report, flags.plots);
+  out.print(rankedTable(report));
+  out.print();
+  for (const line of verdict(report)) out.print(line);
+  out.print();
+  out.print(`Wrote ${written.files.map((f) => path.basename(f)).join(', ')} to ${path.resolve(flags.out)} (${report.seconds.toFixed(1)} s)`);
+  if (written.note) out.note(written.note);
+  const { runs: _runs, ...brief } = report;
+  out.result({ ...brief, files: written.files });
+  if (interrupted) process.exitCode = 130;
+}

@@ -1,0 +1,74 @@
+/** Options and helpers shared by the commands: data selection, output modes, threads. */
+import type { Command } from 'commander';
+import * as dd from '../index.js';
+import { loadDataset, DATA_SPECS, type Dataset } from '../data/index.js';
+import { parseIntegerFlag } from './options.js';
+
+/** Raw values of the data options. */
+export interface DataFlags {
+  data: string;
+  dataDir?: string;
+  labelColumn?: string;
+  limit?: string;
+  testLimit?: string;
+}
+
+/** Add --data, --data-dir, --label-column, --limit and --test-limit. */
+export function addDataOptions(cmd: Command, defaultData: string | undefined = 'spirals'): Command {
+  const data = `data set: ${DATA_SPECS.join(' | ')}`;
+  if (defaultData) cmd.option('--data <name>', data, defaultData);
+  else cmd.requiredOption('--data <name>', data);
+  return cmd
+    .option('--data-dir <dir>', 'directory of MNIST-format IDX files (fashion-mnist: default /usr/share/datasets/fashion-mnist; mnist: required)')
+    .option('--label-column <column>', 'csv: the label column, a header name or a 0-based index (default: the last column)')
+    .option('--limit <rows>', 'use at most this many training rows')
+    .option('--test-limit <rows>', 'use at most this many test rows');
+}
+
+/** Add --quiet and --json. */
+export function addOutputOptions(cmd: Command): Command {
+  return cmd
+    .option('-q, --quiet', 'print nothing but errors (files are still written)')
+    .option('--json', 'print one JSON document on stdout instead of tables');
+}
+
+/** Load the data set the flags name. */
+export async function loadFromFlags(flags: DataFlags): Promise<Dataset> {
+  return loadDataset(flags.data, {
+    dataDir: flags.dataDir,
+    labelColumn: flags.labelColumn,
+    limit: flags.limit === undefined ? undefined : parseIntegerFlag(flags.limit, '--limit'),
+    testLimit: flags.testLimit === undefined ? undefined : parseIntegerFlag(flags.testLimit, '--test-limit'),
+  });
+}
+
+/** Apply --threads (native thread pool) and --backend; returns the thread count in use. */
+export function applyRuntime(threads: string | undefined, backend: string | undefined): number {
+  if (threads !== undefined) dd.setNumThreads(parseIntegerFlag(threads, '--threads', 1, 1024));
+  if (backend !== undefined) {
+    const names = dd.backends().map((b) => b.name);
+    if (!names.includes(backend as dd.BackendName)) {
+      throw new dd.DendriteError(`Expected one of ${names.join(', ')} for --backend but received ${JSON.stringify(backend)}`);
+    }
+    dd.setBackend(backend as dd.BackendName);
+  }
+  return dd.getNumThreads();
+}
+
+/** Run `work` with an AbortController that the first Ctrl-C (SIGINT) aborts; a second Ctrl-C exits at once. */
+export async function withInterrupt<T>(onFirst: () => void, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const handler = () => {
+    if (controller.signal.aborted) process.exit(130);
+    onFirst();
+    controller.abort();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Data sets for the `dendrite` command and the examples: generated problems
+ * (spirals, moons, xor), MNIST-format IDX directories (Fashion-MNIST from
+ * Debian's dataset-fashion-mnist package, or any directory) and CSV files.
+ */
+import { loadCsv } from './csv.js';
+import { argumentError, headRows, type Dataset } from './dataset.js';
+import { FASHION_MNIST_DIR, loadMnistDirectory } from './mnist.js';
+import { moons, spirals, xor, SYNTHETIC_NAMES } from './synthetic.js';
+
+export { readIdx } from './idx.js';
+export type { IdxArray, IdxType, ReadIdxOptions } from './idx.js';
+export { loadMnistDirectory, findMnistFiles, FASHION_MNIST_DIR, FASHION_MNIST_CLASSES } from './mnist.js';
+export type { MnistOptions } from './mnist.js';
+export { loadCsv, readCsvRows, splitCsvLine } from './csv.js';
+export type { CsvOptions, CsvRows, CsvDatasetOptions } from './csv.js';
+export { spirals, moons, xor, SYNTHETIC_NAMES } from './synthetic.js';
+export type { SyntheticOptions, SyntheticName } from './synthetic.js';
+export { applyScaling, fitScaling, headRows, permutation, dataError, argumentError } from './dataset.js';
+export type { Dataset, Split, Scaling } from './dataset.js';
+
+/** The values `--data` accepts. */
+export const DATA_SPECS = [...SYNTHETIC_NAMES, 'fashion-mnist', 'mnist', 'csv:<file>'] as const;
+
+/** How to get Fashion-MNIST when it is missing. */
+export const FASHION_MNIST_HINT = 'Install it with `sudo apt-get install dataset-fashion-mnist` (Debian/Ubuntu), '
+  + 'or download the four *-ubyte.gz files from https://github.com/zalandoresearch/fashion-mnist and pass --data-dir <dir>';
+
+/** Options of loadDataset. */
+export interface LoadDatasetOptions {
+  /** Directory of the IDX files (fashion-mnist: default /usr/share/datasets/fashion-mnist; mnist: required). */
+  dataDir?: string;
+  /** CSV label column (name or 0-based index; default the last column). */
+  labelColumn?: string;
+  /** Use at most this many training rows. */
+  limit?: number;
+  /** Use at most this many test rows. */
+  testLimit?: number;
+  /** Seed of generated points and of CSV splits. Default 0. */
+  seed?: number;
+}
+
+/**
+ * Load a data set by its `--data` name: 'spirals' | 'moons' | 'xor' (generated),
+ * 'fashion-mnist', 'mnist' (IDX files in `dataDir`) or 'csv:<file>'.
+ * @throws DendriteError for an unknown name, missing files (saying how to get them) or malformed files
+ */
+export async function loadDataset(spec: string, options: LoadDatasetOptions = {}): Promise<Dataset> {
+  const { seed = 0 } = options;
+  let data: Dataset;
+  if (spec === 'spirals') data = spirals({ seed });
+  else if (spec === 'moons') data = moons({ seed });
+  else if (spec === 'xor') data = xor({ seed });
+  else if (spec === 'fashion-mnist') {
+    data = await loadMnistDirectory(options.dataDir ?? FASHION_MNIST_DIR, {
+      name: 'fashion-mnist', limit: options.limit, testLimit: options.testLimit, missingHint: FASHION_MNIST_HINT,
+    });
+  } else if (spec === 'mnist') {
+    if (!options.dataDir) throw argumentError('--data-dir', 'a directory of MNIST-format IDX files with --data mnist', 'none');
+    data = await loadMnistDirectory(options.dataDir, { name: 'mnist', limit: options.limit, testLimit: options.testLimit });
+  } else if (spec.startsWith('csv:') && spec.length > 4) {
+    data = await loadCsv(spec.slice(4), { labelColumn: options.labelColumn, seed });
+  } else {
+    throw argumentError('--data', `one of ${DATA_SPECS.join(', ')}`, JSON.stringify(spec));
+  }
+  if (options.limit !== undefined) data.train = headRows(data.train, data.features, options.limit);
+  if (options.testLimit !== undefined) data.test = headRows(data.test, data.features, options.testLimit);
+  return data;
+}
