@@ -34,34 +34,12 @@ export interface CudaInfo {
  * device math on the CPU (the CUDA numerics, testable without a GPU). Every op
  * copies host arrays to the device and back; errors throw 'CUDA backend: ...'.
  */
-export interface CudaOps {
-  /** 'cuda', 'none' (built without CUDA) or 'host' (deviceMath). */
-  readonly name: string;
-  activationForward: NativeAddon['activationForward'];
-  activationBackward: NativeAddon['activationBackward'];
-  softmaxForward: NativeAddon['softmaxForward'];
-  softmaxBackward: NativeAddon['softmaxBackward'];
-  mse: NativeAddon['mse'];
-  softmaxCrossEntropy: NativeAddon['softmaxCrossEntropy'];
-  bceWithLogits: NativeAddon['bceWithLogits'];
-  optimizerStep: NativeAddon['optimizerStep'];
-  clipGradNorm: NativeAddon['clipGradNorm'];
-  clipGradValue: NativeAddon['clipGradValue'];
-  gemm: NativeAddon['gemm'];
-  /** 'matmulPrecision': 'fp32' | 'tf32'; 'gemm': 'auto' | 'own' | 'cublas'. Throws on unknown values. */
-  configure(key: 'matmulPrecision' | 'gemm', value: string): void;
-  /** The GEMM path the next call takes, e.g. 'own-fp32', 'own-tf32', 'cublas-fp32'. */
-  gemmImpl(): string;
-}
-
-/** Every function the addon exports. Arguments are validated by the facade. */
-export interface NativeAddon {
-  /** Probe the CUDA runtime (never throws; no GPU needed). */
-  cudaInfo(): CudaInfo;
-  /** The CUDA kernels (each op throws when CUDA is unavailable). */
-  cuda: CudaOps;
-  /** The CUDA backend's device math run on the CPU (tests). */
-  deviceMath: CudaOps;
+/**
+ * One op table of the addon (native/binding/ops_binding.cc): the same functions
+ * and argument checks over the CPU kernels (the addon's top level), the CUDA
+ * kernels (`cuda`) or the CUDA device math run on the CPU (`deviceMath`).
+ */
+export interface NativeOps {
   activationForward(id: number, x: Float32Array, out: Float32Array, alpha: number, beta: number, threshold: number): void;
   activationBackward(
     id: number, x: Float32Array, dy: Float32Array, out: Float32Array, alpha: number, beta: number, threshold: number,
@@ -73,25 +51,9 @@ export interface NativeAddon {
     logits: Float32Array, targets: Int32Array, rows: number, cols: number, labelSmoothing: number, grad: Float32Array | null,
   ): number;
   bceWithLogits(logits: Float32Array, targets: Float32Array, grad: Float32Array | null): number;
-  /** The active kernel variant. */
-  isa(): string;
-  /** Variants compiled in and supported by this CPU, best first. */
-  isaVariants(): string[];
-  /** Switch the variant ('auto' | 'avx2' | 'scalar'); false if unavailable. */
-  selectIsa(name: string): boolean;
-  /** Activation kernel names in native order. */
-  activationNames(): string[];
   optimizerStep(id: number, params: Float32Array[], grads: Float32Array[], state: Float32Array, slots: number, coeffs: Float64Array): void;
   clipGradNorm(grads: Float32Array[], maxNorm: number): number;
   clipGradValue(grads: Float32Array[], value: number): void;
-  /** Threads of the native pool (the caller included). */
-  numThreads(): number;
-  setNumThreads(n: number): void;
-  /** Optimizer kernel names in native order. */
-  optimizerNames(): string[];
-  NativeTrainer: new (spec: NativeTrainerSpec) => NativeTrainer;
-  /** memcpy of x into out: the bandwidth baseline of the benchmarks. */
-  copyFloat32(out: Float32Array, x: Float32Array): void;
   /**
    * Row-major fp32 GEMM on the active variant, threaded: `C = alpha * op(A) * op(B) + beta * C`,
    * op(A) m x k, op(B) k x n. `transA`: A is stored k x m (lda >= m), else m x k (lda >= k);
@@ -109,6 +71,41 @@ export interface NativeAddon {
     bias: Float32Array | null, actId: number, actAlpha: number, actBeta: number, actThreshold: number,
     actOut: Float32Array | null, ldo: number,
   ): void;
+}
+
+export interface CudaOps extends NativeOps {
+  /** 'cuda', 'none' (built without CUDA) or 'host' (deviceMath). */
+  readonly name: string;
+  /** 'matmulPrecision': 'fp32' | 'tf32'; 'gemm': 'auto' | 'own' | 'cublas'. Throws on unknown values. */
+  configure(key: 'matmulPrecision' | 'gemm', value: string): void;
+  /** The GEMM path the next call takes, e.g. 'own-fp32', 'own-tf32', 'cublas-fp32'. */
+  gemmImpl(): string;
+}
+
+/** Every function the addon exports. Arguments are validated by the facade. */
+export interface NativeAddon extends NativeOps {
+  /** Probe the CUDA runtime (never throws; no GPU needed). */
+  cudaInfo(): CudaInfo;
+  /** The CUDA kernels (each op throws when CUDA is unavailable). */
+  cuda: CudaOps;
+  /** The CUDA backend's device math run on the CPU (tests). */
+  deviceMath: CudaOps;
+  /** The active kernel variant. */
+  isa(): string;
+  /** Variants compiled in and supported by this CPU, best first. */
+  isaVariants(): string[];
+  /** Switch the variant ('auto' | 'avx2' | 'scalar'); false if unavailable. */
+  selectIsa(name: string): boolean;
+  /** Activation kernel names in native order. */
+  activationNames(): string[];
+  /** Threads of the native pool (the caller included). */
+  numThreads(): number;
+  setNumThreads(n: number): void;
+  /** Optimizer kernel names in native order. */
+  optimizerNames(): string[];
+  NativeTrainer: new (spec: NativeTrainerSpec) => NativeTrainer;
+  /** memcpy of x into out: the bandwidth baseline of the benchmarks. */
+  copyFloat32(out: Float32Array, x: Float32Array): void;
   /** Same contract as `gemm`: the single-threaded triple loop accumulating in double (the test oracle). */
   gemmReference(
     transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,

@@ -6,13 +6,9 @@
 
 namespace dendrite {
 namespace binding {
-void InitActivation(Napi::Env env, Napi::Object exports);
-void InitLoss(Napi::Env env, Napi::Object exports);
 void InitSystem(Napi::Env env, Napi::Object exports);
-void InitOptim(Napi::Env env, Napi::Object exports);
+void InitOps(Napi::Env env, Napi::Object exports);
 void InitTrainer(Napi::Env env, Napi::Object exports);
-void InitGemm(Napi::Env env, Napi::Object exports);
-void InitCuda(Napi::Env env, Napi::Object exports);
 }  // namespace binding
 }  // namespace dendrite
 

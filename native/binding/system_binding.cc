@@ -1,7 +1,9 @@
-// Introspection: which kernel variant runs, which exist, and the op order.
+// Introspection and settings: which kernel variant runs, which exist, the op
+// order, and the thread count.
 #include <cstring>
 
 #include "dendrite/dispatch.h"
+#include "dendrite/thread_pool.h"
 #include "binding.h"
 #include "convert.h"
 
@@ -39,6 +41,21 @@ Napi::Value CopyFloat32(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value NumThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), num_threads()); }
+
+Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+  const size_t n = AsSize(info[0], "threads");
+  if (n < 1) ThrowType(info.Env(), "an integer >= 1", "threads");
+  set_num_threads(static_cast<int>(n));
+  return info.Env().Undefined();
+}
+
+Napi::Value OptimizerNames(const Napi::CallbackInfo& info) {
+  auto out = Napi::Array::New(info.Env(), kOptimCount);
+  for (int i = 0; i < kOptimCount; ++i) out.Set(static_cast<uint32_t>(i), kOptimNames[i]);
+  return out;
+}
+
 }  // namespace
 
 void InitSystem(Napi::Env env, Napi::Object exports) {
@@ -47,6 +64,9 @@ void InitSystem(Napi::Env env, Napi::Object exports) {
   exports.Set("selectIsa", Napi::Function::New(env, SelectIsa));
   exports.Set("activationNames", Napi::Function::New(env, ActivationNames));
   exports.Set("copyFloat32", Napi::Function::New(env, CopyFloat32));
+  exports.Set("numThreads", Napi::Function::New(env, NumThreads));
+  exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
+  exports.Set("optimizerNames", Napi::Function::New(env, OptimizerNames));
 }
 
 }  // namespace binding

@@ -2,13 +2,12 @@
 import { DendriteError, invalidParameter } from '../errors.js';
 import { nativeAddon, nativeLoadError, type CudaInfo } from '../native.js';
 import type { Backend, BackendInfo, BackendName } from './backend.js';
-import { createCpuBackend } from './cpu.js';
-import { createCudaBackend } from './cuda.js';
+import { createNativeBackend } from './native-ops.js';
 import { jsBackend } from './js/index.js';
 
 const BACKEND_NAMES: readonly BackendName[] = ['js', 'cpu', 'cuda'];
 const native = nativeAddon();
-const cpuBackend: Backend | null = native ? createCpuBackend(native) : null;
+const cpuBackend: Backend | null = native ? createNativeBackend('cpu', native) : null;
 const CUDA_NOT_COMPILED = 'dendrite was built without CUDA support';
 
 /** Precision of the matrix products on backends that have a choice (cuda). */
@@ -43,7 +42,7 @@ function getCudaBackend(): Backend | null {
   if (cudaBackend) return cudaBackend;
   if (!native || probeCuda().reason !== null) return null;
   native.cuda.configure('matmulPrecision', matmulPrecision);
-  return (cudaBackend = createCudaBackend(native.cuda));
+  return (cudaBackend = createNativeBackend('cuda', native.cuda));
 }
 
 function cudaEntry(): BackendInfo {

@@ -1,25 +1,26 @@
 /**
- * The `cuda` backend: an adapter over the addon's CUDA op table. Each method is
- * one native call that copies its host arrays to the device, runs the kernel
- * (fused multi-tensor optimizer, GEMM with the bias + activation epilogue, one
- * block per softmax row ...) and copies the results back. Device-resident
- * training is later work; this adapter is the correct-first baseline.
+ * The `cpu` and `cuda` backends: one thin adapter over an op table of the addon
+ * (the same functions and argument checks in native/binding/ops_binding.cc,
+ * over the CPU kernels or the CUDA ones). Every method is exactly one native
+ * call, counted in dd.debug.nativeCalls.
  *
- * The same adapter runs over `deviceMath`, the CUDA device math executed on the
- * CPU, which is how test/cuda checks the CUDA numerics on machines without a GPU.
+ * On `cuda` each call copies its host arrays to the device, runs the kernel and
+ * copies the results back (device-resident training is later work). The same
+ * adapter over the addon's `deviceMath` table runs the CUDA device math on the
+ * CPU, which is how test/cuda checks the CUDA numerics without a GPU.
  */
 import { countNativeCall } from '../debug.js';
-import type { CudaOps } from '../native.js';
-import type { Backend } from './backend.js';
+import type { NativeOps } from '../native.js';
+import type { Backend, BackendName } from './backend.js';
 import { kernelIndex, optimizerIndex } from './kernel-ids.js';
 
-export function createCudaBackend(ops: CudaOps): Backend {
+export function createNativeBackend(name: Exclude<BackendName, 'js'>, ops: NativeOps): Backend {
   const call = <A extends unknown[], R>(fn: (...args: A) => R) => (...args: A): R => {
     countNativeCall();
     return fn(...args);
   };
   return {
-    name: 'cuda',
+    name,
     activationForward: call((kernel, p, x, out) =>
       ops.activationForward(kernelIndex(kernel), x, out, p.alpha, p.beta, p.threshold)),
     activationBackward: call((kernel, p, x, dy, out) =>

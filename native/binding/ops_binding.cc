@@ -1,9 +1,10 @@
-// cudaInfo(), and two op tables with the signatures of the cpu functions:
-//   exports.cuda       the CUDA kernels (dendrite::cuda::device_ops)
-//   exports.deviceMath the same ops over the same device math on the CPU
-//                      (dendrite::cuda::host_ops), for tests without a GPU.
-// Each function receives its table through the N-API data pointer, so one set
-// of binding functions serves both. An op's error (no driver, out of memory ...)
+// The op functions of every backend, over an op table (dendrite/ops.h):
+//   exports.activationForward, ... (top level)  the cpu kernels (cpu_ops)
+//   exports.gemmReference                        the reference GEMM (reference_ops)
+//   exports.cuda                                 the CUDA kernels (cuda::device_ops)
+//   exports.deviceMath                           the CUDA device math on the CPU (cuda::host_ops)
+// plus cudaInfo(). Each function receives its table through the N-API data
+// pointer, so one set of binding functions (and argument checks) serves all. An op's error (no driver, out of memory ...)
 // is thrown as a JS Error; nothing here needs a GPU to load.
 #include <string>
 #include <vector>
@@ -16,8 +17,6 @@ namespace dendrite {
 namespace binding {
 namespace {
 
-using cuda::Ops;
-using cuda::Status;
 
 const Ops& OpsOf(const Napi::CallbackInfo& info) { return *static_cast<const Ops*>(info.Data()); }
 
@@ -212,7 +211,7 @@ void RequireMatrix(Napi::Env env, const F32View& x, size_t rows, size_t cols, si
 Napi::Value Gemm(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 20) ThrowType(env, "20 arguments", "gemm");
-  cuda::GemmCall g;
+  GemmCall g;
   g.trans_a = AsBool(info[0], "transA");
   g.trans_b = AsBool(info[1], "transB");
   g.m = AsSize(info[2], "m");
@@ -298,7 +297,13 @@ Napi::Object OpsObject(Napi::Env env, const Ops& ops) {
 
 }  // namespace
 
-void InitCuda(Napi::Env env, Napi::Object exports) {
+void InitOps(Napi::Env env, Napi::Object exports) {
+  const Napi::Object cpu = OpsObject(env, cpu_ops());
+  for (const char* name : {"activationForward", "activationBackward", "softmaxForward", "softmaxBackward", "mse",
+                           "softmaxCrossEntropy", "bceWithLogits", "optimizerStep", "clipGradNorm", "clipGradValue",
+                           "gemm"})
+    exports.Set(name, cpu.Get(name));
+  exports.Set("gemmReference", OpsObject(env, reference_ops()).Get("gemm"));
   exports.Set("cudaInfo", Napi::Function::New(env, CudaInfo, "cudaInfo"));
   exports.Set("cuda", OpsObject(env, cuda::device_ops()));
   exports.Set("deviceMath", OpsObject(env, cuda::host_ops()));
