@@ -105,6 +105,7 @@ class ThreadPool {
       if (stop_) return;
       seen = generation_.load(std::memory_order_relaxed);
       const auto* fn = job_;
+      if (!fn) continue;  // woke after the caller had done every part and closed the region
       const size_t n = job_n_, parts = job_parts_;
       lock.unlock();
       work(seen, *fn, n, parts);
