@@ -1,6 +1,6 @@
 // Activation throughput: GB/s of every activation, forward and backward, on
 // 16M floats (memory-bound) and 64K floats (in cache), for the native cpu
-// backend (each ISA variant), the pure-JS backend, a native memcpy of the same
+// backend (each ISA variant on one thread, and the best one on every core), the pure-JS backend, a native memcpy of the same
 // bytes, PyTorch (one thread, through /usr/bin/python3) and tfjs when installed.
 // Bytes moved: forward reads x and writes y (8 B/element), backward reads x and
 // dy and writes dx (12 B/element); memcpy reads and writes (8 B/element).
@@ -42,6 +42,7 @@ async function main() {
   const native = nativeAddon();
   if (!native) throw new Error('the native addon is not built: run npm install first');
   const isas = native.isaVariants();
+  const threads = dd.getNumThreads();
   const torchPy = torchPython();
   const torch = torchPy ? runPython(torchPy, 'torch_activations.py', SIZES.map(String)) : null;
   const { tf, note: tfNote } = await loadTfjs();
@@ -67,11 +68,14 @@ async function main() {
         const run = dir === 'fwd' ? () => act.forward(xt, { out }) : () => act.backward(xt, dyt, { out });
         const row = { op, dir, n, memcpy: copyGBps, cpu: {} };
         dd.setBackend('cpu');
+        dd.setNumThreads(1); // the ISA columns are single-threaded, like the torch peer
         for (const isa of isas) {
           native.selectIsa(isa);
           row.cpu[isa] = gbps(bytes, timeCall(run, opts));
         }
         native.selectIsa('auto');
+        dd.setNumThreads(threads);
+        row.threaded = gbps(bytes, timeCall(run, opts)); // best variant on every core
         dd.setBackend('js');
         row.js = gbps(bytes, timeCall(run, big ? { batches: 2, batchSeconds: 0 } : opts));
         dd.setBackend('cpu');
@@ -88,9 +92,9 @@ async function main() {
       (torchCopy ? `, torch copy ${fmt(torchCopy)} GB/s` : ''));
     const best = isas[0];
     printTable(
-      ['op', 'dir', ...isas.map((i) => `cpu/${i}`), 'js', 'torch 1thr', 'tfjs', `${best} % memcpy`, `${best} / js`, `${best} / torch`],
+      ['op', 'dir', ...isas.map((i) => `cpu/${i}`), `${best} ${threads}thr`, 'js', 'torch 1thr', 'tfjs', `${best} % memcpy`, `${best} / js`, `${best} / torch`],
       results.filter((r) => r.n === n).map((r) => [
-        r.op, r.dir, ...isas.map((i) => fmt(r.cpu[i])), fmt(r.js, 3), fmt(r.torch), fmt(r.tfjs, 3),
+        r.op, r.dir, ...isas.map((i) => fmt(r.cpu[i])), fmt(r.threaded), fmt(r.js, 3), fmt(r.torch), fmt(r.tfjs, 3),
         `${fmt((100 * r.cpu[best]) / r.memcpy, 0)}%`, `${fmt(r.cpu[best] / r.js, 1)}x`, r.torch ? `${fmt(r.cpu[best] / r.torch, 1)}x` : 'n/a',
       ]),
     );
@@ -100,7 +104,7 @@ async function main() {
     tfjs: tfNote,
   };
   console.log(`\npeers: torch: ${peers.torch}; tfjs: ${peers.tfjs}`);
-  console.log(`results: ${writeResults('activations', { threads: 1, peers, results })}`);
+  console.log(`results: ${writeResults('activations', { threads: { isaColumns: 1, threaded: threads }, peers, results })}`);
 }
 
 await main();

@@ -1,5 +1,6 @@
 // The CPU backend's op table (dendrite/ops.h) over the active kernel variant:
 // what the binding calls for dd.setBackend('cpu').
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -7,29 +8,55 @@
 #include "dendrite/gemm.h"
 #include "dendrite/multi_tensor.h"
 #include "dendrite/ops.h"
+#include "dendrite/thread_pool.h"
 
 namespace dendrite {
 namespace {
 
+// Element-wise work below this many floats stays on the calling thread (waking a
+// worker costs more); above it, ranges of whole cache lines go to the pool.
+constexpr size_t kParallelMin = size_t{1} << 16;
+constexpr size_t kLine = 16;  // floats per 64-byte cache line
+
+// Calls f(begin, end) over [0, n) in cache-line-aligned ranges, on the pool when n is large.
+template <class F>
+void split(size_t n, size_t unit, const F& f) {
+  if (n * unit < kParallelMin || num_threads() == 1) {
+    f(0, n);
+    return;
+  }
+  parallel_for(n, [&](size_t b, size_t e) { f(b, e); });
+}
+
+// Element-wise ops: whole cache lines per thread, so no two threads share one.
+template <class F>
+void split_elements(size_t n, const F& f) {
+  split((n + kLine - 1) / kLine, kLine, [&](size_t b, size_t e) { f(b * kLine, std::min(n, e * kLine)); });
+}
+
 Status act_fwd(int act, float* y, const float* x, size_t n, const ActParams& p) {
-  kernels().act_fwd[act](y, x, n, p);
+  const ActFwdFn fn = kernels().act_fwd[act];
+  split_elements(n, [&](size_t b, size_t e) { fn(y + b, x + b, e - b, p); });
   return {};
 }
 
 Status act_bwd(int act, float* dx, const float* x, const float* dy, size_t n, const ActParams& p) {
-  kernels().act_bwd[act](dx, x, dy, n, p);
+  const ActBwdFn fn = kernels().act_bwd[act];
+  split_elements(n, [&](size_t b, size_t e) { fn(dx + b, x + b, dy + b, e - b, p); });
   return {};
 }
 
 Status softmax_fwd(float* y, const float* x, size_t rows, size_t cols, bool log) {
   const KernelTable& k = kernels();
-  (log ? k.log_softmax_fwd : k.softmax_fwd)(y, x, rows, cols);
+  const RowFwdFn fn = log ? k.log_softmax_fwd : k.softmax_fwd;
+  split(rows, cols, [&](size_t b, size_t e) { fn(y + b * cols, x + b * cols, e - b, cols); });
   return {};
 }
 
 Status softmax_bwd(float* dx, const float* x, const float* dy, size_t rows, size_t cols, bool log) {
   const KernelTable& k = kernels();
-  (log ? k.log_softmax_bwd : k.softmax_bwd)(dx, x, dy, rows, cols);
+  const RowBwdFn fn = log ? k.log_softmax_bwd : k.softmax_bwd;
+  split(rows, cols, [&](size_t b, size_t e) { fn(dx + b * cols, x + b * cols, dy + b * cols, e - b, cols); });
   return {};
 }
 

@@ -115,3 +115,31 @@ describe.runIf(native)('element-wise kernels vs the scalar reference', () => {
     }
   }
 });
+
+describe.runIf(native)('large inputs split across the thread pool', () => {
+  it('element-wise and row-wise ops on 2 threads match the single-threaded reference, also in place', () => {
+    const threads = dd.getNumThreads();
+    try {
+      for (const [name, make] of [...ELEMENTWISE.slice(0, 6), ...ROWWISE]) {
+        const act = make();
+        const rowWise = act.rowWise;
+        const n = rowWise ? 301 * 333 : 200_003;
+        const shape = rowWise ? [301, 333] : [n];
+        const x = inputs(n, 11);
+        // row-wise: moderate upstream values (float32 softmax VJPs with |dy| ~ 200 over 333 columns
+        // round beyond the 1e-5 relative bar against the float64 reference, threads or not)
+        const dy = rowWise ? inputs(n, 12).map((v) => Math.max(-3, Math.min(3, v))) : inputs(n, 12);
+        dd.setNumThreads(1);
+        const [yRef, dxRef] = withReference(() => [act.forward(dd.tensor(x, shape)).data, act.backward(dd.tensor(x, shape), dd.tensor(dy, shape)).data]);
+        dd.setNumThreads(2);
+        native!.selectIsa('auto');
+        const xv = dd.tensor(view(x, 1), shape);
+        expectClose(act.forward(xv).data, yRef, RTOL, ATOL, `${name} forward`);
+        expectClose(act.backward(xv, dd.tensor(view(dy, 3), shape)).data, dxRef, RTOL, ATOL, `${name} backward`);
+        expectClose(act.forward(xv, { out: xv }).data, yRef, RTOL, ATOL, `${name} forward in place`);
+      }
+    } finally {
+      dd.setNumThreads(threads);
+    }
+  });
+});
