@@ -72,3 +72,21 @@ export const fmt = (v, digits = 2) => (v === null || v === undefined ? 'n/a' : v
 export function packageVersion() {
   return JSON.parse(readFileSync(path.join(rootDir, 'package.json'), 'utf8')).version;
 }
+
+/** CPU ticks of the whole machine and of this process and its finished children (Linux /proc), or null. */
+export function cpuTicks() {
+  try {
+    const all = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const self = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ').slice(11, 15).map(Number);
+    return { idle: all[3] + (all[4] || 0), total: all.reduce((a, b) => a + b, 0), self: self.reduce((a, b) => a + b, 0) };
+  } catch {
+    return null;
+  }
+}
+
+/** Average cores kept busy by other processes between two cpuTicks() samples, or null. */
+export function otherCores(a, b) {
+  if (!a || !b || b.total <= a.total) return null;
+  const perCore = (b.total - a.total) / os.cpus().length;
+  return Math.max(0, (b.total - a.total - (b.idle - a.idle) - (b.self - a.self)) / perCore);
+}

@@ -12,11 +12,11 @@
 // the roof runs just before and just after it (bandwidth drifts on shared machines).
 // `--quick`: 1M parameters, fewer optimizers on js and tfjs, shorter timing.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { benchDir, fmt, printTable, rootDir, runPython, timeCall, torchPython, writeResults } from './lib.mjs';
+import { benchDir, cpuTicks, fmt, otherCores, printTable, rootDir, runPython, timeCall, torchPython, writeResults } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const dd = require(rootDir);
@@ -131,24 +131,6 @@ function roofRates(threads) {
   }));
 }
 
-/** CPU ticks of the whole machine and of this process and its finished children (Linux /proc), or null. */
-function cpuTicks() {
-  try {
-    const all = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-    const self = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ').slice(11, 15).map(Number);
-    return { idle: all[3] + (all[4] || 0), total: all.reduce((a, b) => a + b, 0), self: self.reduce((a, b) => a + b, 0) };
-  } catch {
-    return null;
-  }
-}
-
-/** Average cores kept busy by other processes between two cpuTicks() samples, or null. */
-function otherCores(a, b) {
-  if (!a || !b || b.total <= a.total) return null;
-  const cores = os.cpus().length;
-  const perCore = (b.total - a.total) / cores;
-  return Math.max(0, (b.total - a.total - (b.idle - a.idle) - (b.self - a.self)) / perCore);
-}
 
 async function loadTfjs() {
   try {
