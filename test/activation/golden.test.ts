@@ -1,25 +1,9 @@
 // Every golden PyTorch activation case, forward and backward, on every backend
 // and every native ISA variant, at rtol 1e-5 / atol 1e-6 (the acceptance bar).
-import { afterAll, describe, expect, it } from 'vitest';
-import * as dd from '../../src/index.js';
-import { activationFromGolden, expectClose, golden, restoreDefaults, variants } from '../helpers.js';
-
-interface Case { name: string; params: Record<string, unknown>; shape: number[]; x: number[]; upstream: number[]; y: number[]; grad: number[] }
-const cases = golden<Case>('activations');
-const RTOL = 1e-5;
-const ATOL = 1e-6;
+import { afterAll, describe } from 'vitest';
+import { restoreDefaults, variants } from '../helpers.js';
+import { activationGolden } from './golden.suite.js';
 
 afterAll(restoreDefaults);
 
-describe.each(variants())('golden activations on $label', (variant) => {
-  it.each(cases.map((c) => [`${c.name} ${JSON.stringify(c.params)}`, c] as const))('%s', (_, c) => {
-    variant.use();
-    const act = activationFromGolden(c.name, c.params);
-    const x = dd.tensor(new Float32Array(c.x), c.shape);
-    const dy = dd.tensor(new Float32Array(c.upstream), c.shape);
-    const y = act.forward(x);
-    expect(y.shape).toEqual(c.shape);
-    expectClose(y.data, c.y, RTOL, ATOL, 'forward');
-    expectClose(act.backward(x, dy).data, c.grad, RTOL, ATOL, 'backward');
-  });
-});
+describe.each(variants())('golden activations on $label', activationGolden);

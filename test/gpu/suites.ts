@@ -12,7 +12,11 @@ import { activeBackend } from '../../src/backend/registry.js';
 import { ACTIVATION_KERNELS } from '../../src/backend/kernel-ids.js';
 import type { GemmCall } from '../../src/backend/backend.js';
 import { nativeAddon, type CudaOps } from '../../src/native.js';
-import { activationFromGolden, expectClose, golden, rng } from '../helpers.js';
+import { expectClose, rng } from '../helpers.js';
+import { activationGolden } from '../activation/golden.suite.js';
+import { lossGolden } from '../loss/golden.suite.js';
+import { modelGolden } from '../model/golden.suite.js';
+import { optimizerGolden } from '../optimizer/golden.suite.js';
 
 export interface CudaVariant {
   label: string;
@@ -22,55 +26,13 @@ export interface CudaVariant {
   ops(): CudaOps;
 }
 
-interface ActCase { name: string; params: Record<string, unknown>; shape: number[]; x: number[]; upstream: number[]; y: number[]; grad: number[] }
-interface LossCase { name: string; params: Record<string, unknown>; shape: number[]; predictions?: number[]; logits?: number[]; targets: number[]; loss: number; grad: number[] }
-interface OptCase { name: string; optimizer: string; hyper: Record<string, unknown>; initialParams: number[]; grads: number[][]; trajectory: number[][]; trajectoryFixedNadam?: number[][] }
-interface DenseCase { batch: number; inFeatures: number; outFeatures: number; x: number[]; W: number[]; b: number[]; dy: number[]; y: number[]; dx: number[]; dW: number[]; db: number[] }
-interface MlpCase {
-  name: string; layers: { in: number; out: number; activation: string }[]; loss: string; optimizer: string; hyper: Record<string, unknown>;
-  batchSize: number; epochs: number; numSamples: number; X: number[]; targets: number[]; initialWeights: { W: number[]; b: number[] }[];
-  initialLoss: number; stepLosses: number[]; finalWeights: { W: number[]; b: number[] }[]; finalLoss: number;
-}
-const OPT_CLASS: Record<string, keyof typeof dd.optimizers> = {
-  sgd: 'SGD', adagrad: 'Adagrad', adadelta: 'Adadelta', rmsprop: 'RMSprop', adam: 'Adam', adamw: 'AdamW', adamax: 'Adamax', nadam: 'NAdam', radam: 'RAdam',
-};
-
 export function goldenSuites(v: CudaVariant): void {
-  describe(`golden activations on ${v.label}`, () => {
-    it.each(golden<ActCase>('activations').map((c) => [`${c.name} ${JSON.stringify(c.params)}`, c] as const))('%s', (_, c) => {
-      v.use();
-      const act = activationFromGolden(c.name, c.params);
-      const x = dd.tensor(new Float32Array(c.x), c.shape);
-      const dy = dd.tensor(new Float32Array(c.upstream), c.shape);
-      expectClose(act.forward(x).data, c.y, 1e-5, 1e-6, 'forward');
-      expectClose(act.backward(x, dy).data, c.grad, 1e-5, 1e-6, 'backward');
-    });
-  });
+  describe(`golden activations on ${v.label}`, () => activationGolden(v));
 
-  describe(`golden losses on ${v.label}`, () => {
-    it.each(golden<LossCase>('losses').map((c) => [`${c.name} ${JSON.stringify(c.params)}`, c] as const))('%s', (_, c) => {
-      v.use();
-      const loss = c.name === 'mse' ? dd.loss('mse') : c.name === 'bce_with_logits' ? dd.loss('binaryCrossEntropyWithLogits')
-        : dd.loss('softmaxCrossEntropy', { labelSmoothing: c.params.labelSmoothing as number });
-      const p = dd.tensor(new Float32Array(c.predictions ?? c.logits ?? []), c.shape);
-      const targets = (c.name === 'softmax_cross_entropy' ? Int32Array.from(c.targets) : dd.tensor(new Float32Array(c.targets), c.shape)) as dd.ClassTargets;
-      expectClose([loss.forward(p, targets)], [c.loss], 1e-5, 1e-6, 'loss');
-      expectClose(loss.backward(p, targets).data, c.grad, 1e-5, 1e-6, 'grad');
-    });
-  });
+  describe(`golden losses on ${v.label}`, () => lossGolden(v));
 
   describe(`golden optimizers on ${v.label}`, () => {
-    it.each(golden<OptCase>('optimizers').map((c) => [c.name, c] as const))('%s', (_, c) => {
-      v.use();
-      const Cls = dd.optimizers[OPT_CLASS[c.optimizer]] as new (o: object) => dd.Optimizer;
-      const opt = new Cls({ ...c.hyper });
-      const p = new Float32Array(c.initialParams);
-      const trajectory = c.optimizer === 'nadam' ? c.trajectoryFixedNadam! : c.trajectory;
-      c.grads.forEach((g, s) => {
-        opt.step([p], [new Float32Array(g)]);
-        expectClose(p, trajectory[s], 1e-4, 1e-5, `step ${s}`);
-      });
-    });
+    optimizerGolden(v);
 
     it('updates several tensors of different sizes in one fused call, like the cpu backend', () => {
       const r = rng(7);
@@ -108,56 +70,7 @@ export function goldenSuites(v: CudaVariant): void {
     });
   });
 
-  describe(`golden dense layer and MLP training on ${v.label}`, () => {
-    it.each(golden<DenseCase>('dense').map((c) => [`dense ${c.batch}x${c.inFeatures}x${c.outFeatures}`, c] as const))('%s', (_, c) => {
-      v.use();
-      const model = dd.sequential([dd.layers.dense({ inputSize: c.inFeatures, units: c.outFeatures })]);
-      model.setWeights([new Float32Array(c.W), new Float32Array(c.b)]);
-      const net = model.network(c.batch);
-      net.input.set(c.x);
-      net.forward(activeBackend());
-      expectClose(net.output, c.y, 1e-5, 1e-5, 'y');
-      net.outputGrad.set(c.dy);
-      net.backward(activeBackend());
-      const [dW, db] = model.gradients();
-      expectClose(dW, c.dW, 1e-5, 1e-5, 'dW');
-      expectClose(db, c.db, 1e-5, 1e-5, 'db');
-      const two = dd.sequential([
-        dd.layers.dense({ inputSize: c.inFeatures, units: c.inFeatures, useBias: false }),
-        dd.layers.dense({ units: c.outFeatures }),
-      ]);
-      const eye = new Float32Array(c.inFeatures * c.inFeatures);
-      for (let i = 0; i < c.inFeatures; i++) eye[i * c.inFeatures + i] = 1;
-      two.setWeights([eye, new Float32Array(c.W), new Float32Array(c.b)]);
-      const net2 = two.network(c.batch);
-      net2.input.set(c.x);
-      net2.forward(activeBackend());
-      net2.outputGrad.set(c.dy);
-      net2.backward(activeBackend());
-      expectClose(net2.passes[0].dy, c.dx, 1e-5, 1e-5, 'dx');
-    });
-
-    const ACT: Record<string, dd.ActivationName> = { relu: 'relu', tanh: 'tanh', silu: 'silu', sigmoid: 'sigmoid', linear: 'linear' };
-    it.each(golden<MlpCase>('mlp_training').map((c) => [c.name, c] as const))('training trace %s', async (_, c) => {
-      v.use();
-      const model = dd.sequential(c.layers.map((l, i) => dd.layers.dense({ ...(i === 0 ? { inputSize: l.in } : {}), units: l.out, activation: ACT[l.activation] })));
-      model.setWeights(c.initialWeights.flatMap((w) => [new Float32Array(w.W), new Float32Array(w.b)]));
-      model.compile({ optimizer: new dd.optimizers[c.optimizer === 'sgd' ? 'SGD' : 'Adam']({ ...c.hyper }), loss: c.loss === 'mse' ? 'mse' : 'softmaxCrossEntropy' });
-      const x = dd.tensor(new Float32Array(c.X), [c.numSamples, c.layers[0].in]);
-      const units = c.layers[c.layers.length - 1].out;
-      const y = c.loss === 'mse' ? dd.tensor(new Float32Array(c.targets), [c.numSamples, units]) : c.targets;
-      expectClose([model.evaluate(x, y).loss], [c.initialLoss], 1e-3, 1e-4, 'initial loss');
-      const losses: number[] = [];
-      await model.fit(x, y, { epochs: c.epochs, batchSize: c.batchSize, shuffle: false, callbacks: [{ onBatchEnd: (_b, logs) => { losses.push(logs.loss); } }] });
-      expectClose(losses, c.stepLosses, 1e-3, 1e-4, 'step losses');
-      const w = model.getWeights();
-      c.finalWeights.forEach((fw, l) => {
-        expectClose(w[2 * l], fw.W, 1e-3, 1e-4, `W${l}`);
-        expectClose(w[2 * l + 1], fw.b, 1e-3, 1e-4, `b${l}`);
-      });
-      expectClose([model.evaluate(x, y).loss], [c.finalLoss], 1e-3, 1e-4, 'final loss');
-    });
-  });
+  describe(`golden dense layer and MLP training on ${v.label}`, () => modelGolden(v));
 
   describe(`GEMM vs the double-accumulating reference on ${v.label}`, () => {
     const native = nativeAddon()!;

@@ -1,72 +1,10 @@
 // PyTorch goldens for the model: one Dense layer forward/backward (dense.json)
 // and end-to-end MLP training traces (mlp_training.json: per-step losses,
 // final weights, final loss) on every backend and ISA variant.
-import { afterAll, describe, expect, it } from 'vitest';
-import * as dd from '../../src/index.js';
-import { activeBackend } from '../../src/backend/registry.js';
-import { expectClose, golden, restoreDefaults, variants } from '../helpers.js';
+import { afterAll, describe } from 'vitest';
+import { restoreDefaults, variants } from '../helpers.js';
+import { modelGolden } from './golden.suite.js';
 
 afterAll(restoreDefaults);
 
-interface DenseCase { batch: number; inFeatures: number; outFeatures: number; x: number[]; W: number[]; b: number[]; dy: number[]; y: number[]; dx: number[]; dW: number[]; db: number[] }
-interface MlpCase {
-  name: string; layers: { in: number; out: number; activation: string }[]; loss: string; optimizer: string; hyper: Record<string, unknown>;
-  batchSize: number; epochs: number; numSamples: number; X: number[]; targets: number[]; initialWeights: { W: number[]; b: number[] }[];
-  initialLoss: number; stepLosses: number[]; finalWeights: { W: number[]; b: number[] }[]; finalLoss: number;
-}
-const ACT: Record<string, dd.ActivationName> = { relu: 'relu', tanh: 'tanh', silu: 'silu', sigmoid: 'sigmoid', linear: 'linear' };
-const LOSS: Record<string, dd.LossName> = { softmax_cross_entropy: 'softmaxCrossEntropy', mse: 'mse' };
-const OPT: Record<string, 'SGD' | 'Adam'> = { sgd: 'SGD', adam: 'Adam' };
-
-describe.each(variants())('golden model cases on $label', (variant) => {
-  it.each(golden<DenseCase>('dense').map((c) => [`dense ${c.batch}x${c.inFeatures}x${c.outFeatures}`, c] as const))('%s', (_, c) => {
-    variant.use();
-    const model = dd.sequential([dd.layers.dense({ inputSize: c.inFeatures, units: c.outFeatures })]);
-    model.setWeights([new Float32Array(c.W), new Float32Array(c.b)]);
-    const net = model.network(c.batch);
-    net.input.set(c.x);
-    net.forward(activeBackend());
-    expectClose(net.output, c.y, 1e-5, 1e-5, 'y');
-    expectClose(model.predict(dd.tensor(new Float32Array(c.x), [c.batch, c.inFeatures])).data, c.y, 1e-5, 1e-5, 'predict');
-    net.outputGrad.set(c.dy);
-    // dx needs a layer before this one: check it through a 2-layer model whose first layer is the identity
-    net.backward(activeBackend());
-    const [dW, db] = model.gradients();
-    expectClose(dW, c.dW, 1e-5, 1e-5, 'dW');
-    expectClose(db, c.db, 1e-5, 1e-5, 'db');
-    const two = dd.sequential([
-      dd.layers.dense({ inputSize: c.inFeatures, units: c.inFeatures, useBias: false }),
-      dd.layers.dense({ units: c.outFeatures }),
-    ]);
-    const eye = new Float32Array(c.inFeatures * c.inFeatures);
-    for (let i = 0; i < c.inFeatures; i++) eye[i * c.inFeatures + i] = 1;
-    two.setWeights([eye, new Float32Array(c.W), new Float32Array(c.b)]);
-    const net2 = two.network(c.batch);
-    net2.input.set(c.x);
-    net2.forward(activeBackend());
-    net2.outputGrad.set(c.dy);
-    net2.backward(activeBackend());
-    expectClose(net2.passes[0].dy, c.dx, 1e-5, 1e-5, 'dx');
-  });
-
-  it.each(golden<MlpCase>('mlp_training').map((c) => [c.name, c] as const))('training trace %s', async (_, c) => {
-    variant.use();
-    const model = dd.sequential(c.layers.map((l, i) => dd.layers.dense({ ...(i === 0 ? { inputSize: l.in } : {}), units: l.out, activation: ACT[l.activation] })));
-    model.setWeights(c.initialWeights.flatMap((w) => [new Float32Array(w.W), new Float32Array(w.b)]));
-    model.compile({ optimizer: new dd.optimizers[OPT[c.optimizer]]({ ...c.hyper }), loss: LOSS[c.loss] });
-    const x = dd.tensor(new Float32Array(c.X), [c.numSamples, c.layers[0].in]);
-    const units = c.layers[c.layers.length - 1].out;
-    const y = c.loss === 'mse' ? dd.tensor(new Float32Array(c.targets), [c.numSamples, units]) : c.targets;
-    expectClose([model.evaluate(x, y).loss], [c.initialLoss], 1e-3, 1e-4, 'initial loss');
-    const losses: number[] = [];
-    await model.fit(x, y, { epochs: c.epochs, batchSize: c.batchSize, shuffle: false, callbacks: [{ onBatchEnd: (_b, logs) => { losses.push(logs.loss); } }] });
-    expectClose(losses, c.stepLosses, 1e-3, 1e-4, 'step losses');
-    const weights = model.getWeights();
-    c.finalWeights.forEach((w, i) => {
-      expectClose(weights[2 * i], w.W, 1e-3, 1e-4, `W${i}`);
-      expectClose(weights[2 * i + 1], w.b, 1e-3, 1e-4, `b${i}`);
-    });
-    expectClose([model.evaluate(x, y).loss], [c.finalLoss], 1e-3, 1e-4, 'final loss');
-    expect(model.optimizer!.iterations).toBe(c.stepLosses.length);
-  });
-});
+describe.each(variants())('golden model cases on $label', modelGolden);
