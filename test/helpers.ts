@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as dd from '../src/index.js';
 import { nativeAddon } from '../src/native.js';
+import { Random } from '../src/random.js';
 
 const GOLDEN_DIR = path.join(__dirname, 'fixtures', 'golden');
 
@@ -79,16 +80,10 @@ export function isaVariants(): string[] {
   return nativeAddon()?.isaVariants() ?? [];
 }
 
-/** Deterministic PRNG (mulberry32) for reproducible random inputs. */
+/** Deterministic uniform [0, 1) numbers for reproducible random inputs (the library's seeded generator). */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Random(seed);
+  return () => r.next();
 }
 
 /** Golden activation names (torch, snake_case) -> dendrite name and options. */

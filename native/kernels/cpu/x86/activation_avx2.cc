@@ -265,6 +265,14 @@ inline __m256d add_wide(__m256d acc, __m256 v) {
   const __m256d hi = _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1));
   return _mm256_add_pd(acc, _mm256_add_pd(lo, hi));
 }
+// f(lo4, hi4) applied to the 8 floats of a and b widened to double, narrowed back to float.
+// The softmax VJPs subtract nearly equal terms (dy - dot): in double, as the reference.
+template <class F>
+inline __m256 in_double(__m256 a, __m256 b, const F& f) {
+  const __m256d lo = f(_mm256_cvtps_pd(_mm256_castps256_ps128(a)), _mm256_cvtps_pd(_mm256_castps256_ps128(b)));
+  const __m256d hi = f(_mm256_cvtps_pd(_mm256_extractf128_ps(a, 1)), _mm256_cvtps_pd(_mm256_extractf128_ps(b, 1)));
+  return _mm256_set_m128(_mm256_cvtpd_ps(hi), _mm256_cvtpd_ps(lo));
+}
 inline double hsum(__m256d v) {
   const __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
   return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
@@ -304,10 +312,12 @@ void softmax_bwd(float* dx, const float* x, const float* dy, size_t rows, size_t
     });
     const double total = hsum(sum);
     const __m256 inv = set1(static_cast<float>(1.0 / total));
-    const __m256 vdot = set1(static_cast<float>(hsum(dot) / total));
+    const __m256d vdot = _mm256_set1_pd(hsum(dot) / total);
     for_blocks(cols, [&](size_t j, auto b) {
       const __m256 s = _mm256_mul_ps(exp_ps(_mm256_sub_ps(b.load(x + j), vmax)), inv);
-      b.store(dx + j, _mm256_mul_ps(s, _mm256_sub_ps(b.load(dy + j), vdot)));
+      b.store(dx + j, in_double(s, b.load(dy + j), [&](__m256d sv, __m256d d) {
+        return _mm256_mul_pd(sv, _mm256_sub_pd(d, vdot));
+      }));
     });
   }
 }
@@ -330,10 +340,10 @@ void log_softmax_bwd(float* dx, const float* x, const float* dy, size_t rows, si
       sum = add_wide(sum, b.keep(exp_ps(_mm256_sub_ps(b.load(x + j), vmax))));
       sum_dy = add_wide(sum_dy, b.load(dy + j));
     });
-    const __m256 c = set1(static_cast<float>(hsum(sum_dy) / hsum(sum)));
+    const __m256d c = _mm256_set1_pd(hsum(sum_dy) / hsum(sum));
     for_blocks(cols, [&](size_t j, auto b) {
       const __m256 e = exp_ps(_mm256_sub_ps(b.load(x + j), vmax));
-      b.store(dx + j, _mm256_fnmadd_ps(e, c, b.load(dy + j)));
+      b.store(dx + j, in_double(e, b.load(dy + j), [&](__m256d ev, __m256d d) { return _mm256_fnmadd_pd(ev, c, d); }));
     });
   }
 }
