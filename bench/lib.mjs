@@ -1,6 +1,7 @@
 // Shared benchmark helpers: timing, machine facts, tables, JSON results.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,22 +11,10 @@ export const rootDir = path.join(benchDir, '..');
 
 /**
  * Best throughput of `fn` over batches lasting about `batchSeconds`, after a
- * warm-up: returns seconds per call (the fastest batch, the least disturbed).
+ * warm-up: seconds per call (the fastest batch, the least disturbed). The same
+ * timing as `dendrite bench` (src/cli/bench/timing.ts), from the built package.
  */
-export function timeCall(fn, { batches = 5, batchSeconds = 0.05, maxCallsPerBatch = 1e6 } = {}) {
-  fn();
-  let t0 = performance.now();
-  fn();
-  const once = Math.max((performance.now() - t0) / 1000, 1e-7);
-  const calls = Math.max(1, Math.min(maxCallsPerBatch, Math.round(batchSeconds / once)));
-  let best = Infinity;
-  for (let b = 0; b < batches; b++) {
-    t0 = performance.now();
-    for (let i = 0; i < calls; i++) fn();
-    best = Math.min(best, (performance.now() - t0) / 1000 / calls);
-  }
-  return best;
-}
+export const { timeCall } = createRequire(import.meta.url)('../dist/cli/bench/timing.js');
 
 export function machine() {
   const cpus = os.cpus();

@@ -114,18 +114,25 @@ void RequireNonEmpty(Napi::Env env, size_t n, const char* name) {
   if (n == 0) ThrowType(env, "a non-empty Float32Array", name);
 }
 
-// mse(pred, target, grad|null)
-Napi::Value Mse(const Napi::CallbackInfo& info) {
-  const F32View p = AsFloat32(info[0], "predictions");
+// The element-wise losses: (input, targets of the same length, grad|null) -> mean loss.
+using ElementLoss = Status (*const Ops::*)(double*, float*, const float*, const float*, size_t);
+Napi::Value ElementwiseLoss(const Napi::CallbackInfo& info, const char* input_name, ElementLoss op) {
+  const F32View p = AsFloat32(info[0], input_name);
   const F32View t = AsFloat32(info[1], "targets");
   const F32View g = AsOptionalFloat32(info[2], "grad");
-  RequireNonEmpty(info.Env(), p.length, "predictions");
+  RequireNonEmpty(info.Env(), p.length, input_name);
   RequireLength(info.Env(), t.length, p.length, "targets");
   if (g.data) RequireLength(info.Env(), g.length, p.length, "grad");
   double loss = 0.0;
-  Check(info.Env(), OpsOf(info).mse(&loss, g.data, p.data, t.data, p.length));
+  Check(info.Env(), (OpsOf(info).*op)(&loss, g.data, p.data, t.data, p.length));
   return Napi::Number::New(info.Env(), loss);
 }
+
+// mse(pred, target, grad|null)
+Napi::Value Mse(const Napi::CallbackInfo& info) { return ElementwiseLoss(info, "predictions", &Ops::mse); }
+
+// bceWithLogits(logits, targets, grad|null)
+Napi::Value BceWithLogits(const Napi::CallbackInfo& info) { return ElementwiseLoss(info, "logits", &Ops::bce); }
 
 // softmaxCrossEntropy(logits, targets Int32Array, rows, cols, labelSmoothing, grad|null)
 Napi::Value SoftmaxCrossEntropy(const Napi::CallbackInfo& info) {
@@ -144,19 +151,6 @@ Napi::Value SoftmaxCrossEntropy(const Napi::CallbackInfo& info) {
   double loss = 0.0;
   Check(env, OpsOf(info).softmax_ce(&loss, g.data, z.data, targets, rows, cols, smoothing));
   return Napi::Number::New(env, loss);
-}
-
-// bceWithLogits(logits, targets, grad|null)
-Napi::Value BceWithLogits(const Napi::CallbackInfo& info) {
-  const F32View z = AsFloat32(info[0], "logits");
-  const F32View t = AsFloat32(info[1], "targets");
-  const F32View g = AsOptionalFloat32(info[2], "grad");
-  RequireNonEmpty(info.Env(), z.length, "logits");
-  RequireLength(info.Env(), t.length, z.length, "targets");
-  if (g.data) RequireLength(info.Env(), g.length, z.length, "grad");
-  double loss = 0.0;
-  Check(info.Env(), OpsOf(info).bce(&loss, g.data, z.data, t.data, z.length));
-  return Napi::Number::New(info.Env(), loss);
 }
 
 // optimizerStep(kind, params, grads, state, slots, coeffs: Float64Array)

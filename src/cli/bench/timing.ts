@@ -2,14 +2,15 @@
 
 /**
  * Seconds per call of `fn`: after a warm-up call, `batches` batches of calls
- * lasting about `batchSeconds` each; the fastest batch wins (the least disturbed).
+ * lasting about `batchSeconds` each (at most `maxCallsPerBatch` calls); the fastest
+ * batch wins (the least disturbed). bench/lib.mjs uses this one too.
  */
-export function timeCall(fn: () => void, { batches = 5, batchSeconds = 0.05 } = {}): number {
+export function timeCall(fn: () => void, { batches = 5, batchSeconds = 0.05, maxCallsPerBatch = 1e6 } = {}): number {
   fn();
   let t0 = performance.now();
   fn();
   const once = Math.max((performance.now() - t0) / 1000, 1e-7);
-  const calls = Math.max(1, Math.min(1e6, Math.round(batchSeconds / once)));
+  const calls = Math.max(1, Math.min(maxCallsPerBatch, Math.round(batchSeconds / once)));
   let best = Infinity;
   for (let b = 0; b < batches; b++) {
     t0 = performance.now();
