@@ -2,6 +2,7 @@
   # CPU-only fallback build (npm run build:gyp). Same sources as CMakeLists.txt,
   # read from sources.json; same exception mode (C++ exceptions on). Never CUDA:
   # the 'cuda' sources are ignored and 'cuda_stub' answers cudaInfo() with "built without CUDA".
+  # Never MPI either ('mpi_stub': a single rank; distributed.init() under mpirun says so).
   "targets": [
     {
       "target_name": "dendrite_avx2",
@@ -15,7 +16,7 @@
     {
       "target_name": "dendrite",
       "dependencies": ["dendrite_avx2"],
-      "sources": ["<!@(node -p \"const s = require('./sources.json'); s.common.concat(s.cuda_stub).join(' ')\")"],
+      "sources": ["<!@(node -p \"const s = require('./sources.json'); s.common.concat(s.cuda_stub, s.mpi_stub).join(' ')\")"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/include"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno", "-fexceptions", "-fvisibility=hidden", "-pthread"],

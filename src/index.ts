@@ -36,4 +36,6 @@ export { callbacks } from './model/index.js';
 export type { Callback, Logs, TrainingControl, EarlyStoppingOptions } from './model/callbacks.js';
 export { debug } from './debug.js';
 export { getNumThreads, setNumThreads } from './threads.js';
+export { distributed, Distributed } from './distributed/index.js';
+export type { DistributedInitOptions, ReduceOp } from './distributed/index.js';
 export { version } from './version.js';

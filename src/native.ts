@@ -82,8 +82,46 @@ export interface CudaOps extends NativeOps {
   gemmImpl(): string;
 }
 
+/** The process's place in a distributed job (native/include/dendrite/communicator.h). */
+export interface NativeLaunch {
+  /** Started by an MPI launcher (OMPI_COMM_WORLD_SIZE, PMIX_RANK or PMI_RANK set). */
+  launched: boolean;
+  rank: number;
+  size: number;
+  localRank: number;
+  localSize: number;
+  /** Built with MPI (DENDRITE_MPI). */
+  compiled: boolean;
+}
+
+export interface NativeCommInfo {
+  /** MPI was started. */
+  mpi: boolean;
+  rank: number;
+  size: number;
+  localRank: number;
+  localSize: number;
+  /** 'serialized' or 'multiple' ('' without MPI). */
+  threadLevel: string;
+  /** MPI_Get_library_version ('' without MPI). */
+  library: string;
+}
+
 /** Every function the addon exports. Arguments are validated by the facade. */
 export interface NativeAddon extends NativeOps {
+  /** The launcher's environment, read without starting MPI. */
+  distLaunch(): NativeLaunch;
+  /** Start the communicator (MPI when launched or forced); throws with the reason it could not. */
+  distInit(force: boolean, chunkElements: number): NativeCommInfo;
+  /** In-place allreduce on the communication thread; op 0 sum, 1 average, 2 min, 3 max. */
+  distAllreduce(array: Float32Array | Float64Array, op: number): Promise<void>;
+  /** Root's values into every rank's array, on the communication thread. */
+  distBroadcast(array: Float32Array | Float64Array, root: number): Promise<void>;
+  distBarrier(): Promise<void>;
+  /** Drain the communication thread and finalize MPI (idempotent). */
+  distFinalize(): void;
+  /** End every rank of the job (MPI_Abort); never returns. */
+  distAbort(code: number): never;
   /** Probe the CUDA runtime (never throws; no GPU needed). */
   cudaInfo(): CudaInfo;
   /** The CUDA kernels (each op throws when CUDA is unavailable). */
@@ -136,9 +174,13 @@ export interface NativeTrainer {
    * Train batches first .. first+count-1 of an epoch on a worker thread; resolves with the batches done.
    * targets: Int32Array classes (softmax cross-entropy) or Float32Array values. totals receives
    * [row-weighted loss sum, correct predictions, index of the first non-finite loss or -1].
+   * `order` holds the epoch's row indices (this rank's shard in data-parallel training).
+   * bucketElements > 0 averages every step's gradients across the ranks of the started
+   * communicator, in buckets of that many elements overlapped with the backward pass.
    */
   run(x: Float32Array, rows: number, targets: Int32Array | Float32Array, order: Uint32Array, batchSize: number, first: number,
-    count: number, coeffs: Float64Array, losses: Float64Array, correct: Float64Array, totals: Float64Array): Promise<number>;
+    count: number, coeffs: Float64Array, losses: Float64Array, correct: Float64Array, totals: Float64Array,
+    bucketElements?: number): Promise<number>;
   /** Forward pass of x [rows, inSize] into out [rows, units] on this thread, in one native call. */
   predictSync(x: Float32Array, rows: number, batchSize: number, out: Float32Array): void;
   /** Forward pass of x [rows, inSize] into out [rows, units] on a worker thread. */

@@ -6,6 +6,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   dendrite::binding::InitOps(env, exports);
   dendrite::binding::InitSystem(env, exports);
   dendrite::binding::InitTrainer(env, exports);
+  dendrite::binding::InitDistributed(env, exports);
   return exports;
 }
 }  // namespace

@@ -9,6 +9,7 @@ namespace binding {
 void InitSystem(Napi::Env env, Napi::Object exports);
 void InitOps(Napi::Env env, Napi::Object exports);
 void InitTrainer(Napi::Env env, Napi::Object exports);
+void InitDistributed(Napi::Env env, Napi::Object exports);
 }  // namespace binding
 }  // namespace dendrite
 

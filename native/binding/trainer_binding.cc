@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "dendrite/communicator.h"
 #include "dendrite/trainer.h"
 #include "binding.h"
 #include "convert.h"
@@ -146,7 +147,8 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
     if (running_) throw Napi::Error::New(env, std::string("Expected an idle trainer for ") + action + " but received a trainer that is already running");
   }
 
-  // run(x, rows, targets, order, batchSize, first, count, coeffs, losses, correct, totals) -> Promise<batches done>
+  // run(x, rows, targets, order, batchSize, first, count, coeffs, losses, correct, totals[, bucketElements])
+  //   -> Promise<batches done>; order holds the epoch's row indices (a shard in data-parallel training)
   Napi::Value Run(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     RequireIdle(env, "run");
@@ -171,10 +173,11 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
     if (!info[3].IsTypedArray() || info[3].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array)
       ThrowType(env, "a Uint32Array", "order");
     const Napi::Uint32Array order = info[3].As<Napi::Uint32Array>();
-    if (order.ElementLength() != rows) ThrowType(env, "a permutation of the rows", "order");
-    for (size_t r = 0; r < rows; ++r)
-      if (order[r] >= rows) ThrowType(env, "a permutation of the rows", "order");
+    const size_t length = order.ElementLength();
+    for (size_t r = 0; r < length; ++r)
+      if (order[r] >= rows) ThrowType(env, "row indices in [0, rows)", "order");
     data.order = order.Data();
+    data.length = length;
     const size_t batch_size = AsSize(info[4], "batchSize");
     const size_t first = AsSize(info[5], "first");
     const size_t count = AsSize(info[6], "count");
@@ -190,17 +193,22 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
     double* losses = f64(8, "losses", count);
     double* correct = f64(9, "correct", count);
     double* totals = f64(10, "totals", 3);
+    // Data-parallel: average every step's gradients across ranks, in buckets of this many elements.
+    const size_t bucket = info.Length() > 11 ? AsSize(info[11], "bucketElements") : 0;
+    if (bucket > 0 && !dist::Communicator::instance().active())
+      throw Napi::Error::New(env, "Expected a started communicator for distributed training but received none");
     abort_ = false;
     Trainer* trainer = trainer_.get();
     const std::atomic<bool>* abort = &abort_;
     auto* worker = new Worker(env, this, [=] {
-      const size_t done = trainer->run(data, batch_size, first, count, coeffs, losses, correct, *abort);
+      std::unique_ptr<dist::CommReducer> reducer = bucket > 0 ? std::make_unique<dist::CommReducer>(bucket) : nullptr;
+      const size_t done = trainer->run(data, batch_size, first, count, coeffs, losses, correct, *abort, reducer.get());
       // totals = [row-weighted loss sum, correct predictions, first non-finite loss or -1]: the
       // caller needs no per-batch JS loop (it would allocate a number per batch).
       totals[0] = totals[1] = 0;
       totals[2] = -1;
       for (size_t i = 0; i < done; ++i) {
-        const size_t batch_rows = std::min(batch_size, rows - (first + i) * batch_size);
+        const size_t batch_rows = std::min(batch_size, length - (first + i) * batch_size);
         if (totals[2] < 0 && !std::isfinite(losses[i])) totals[2] = static_cast<double>(i);
         totals[0] += losses[i] * static_cast<double>(batch_rows);
         totals[1] += correct[i];

@@ -26,11 +26,12 @@ struct Trainer::Workspace {
 Trainer::Trainer(const TrainerSpec& spec) : spec_(spec) {
   size_t offset = 0, total = 0;
   for (const DenseSpec& l : spec_.layers) total += l.in * l.out + (l.bias ? l.out : 0);
+  grad_arena_.resize(total);
   auto add = [&](float* param, size_t n) {
-    grads_.emplace_back(n);
+    grads_.push_back(grad_arena_.data() + offset);
     OptimTensor t{};
     t.param = param;
-    t.grad = grads_.back().data();
+    t.grad = grads_.back();
     for (size_t s = 0; s < spec_.slots; ++s) t.slot[s] = spec_.state + s * total + offset;
     tensors_.push_back(t);
     lengths_.push_back(n);
@@ -81,13 +82,13 @@ Trainer::Workspace& Trainer::workspace(size_t rows) {
 }
 
 size_t Trainer::run(const EpochData& data, size_t batch_size, size_t first, size_t count, const double* coeffs,
-                    double* losses, double* correct, const std::atomic<bool>& abort) {
+                    double* losses, double* correct, const std::atomic<bool>& abort, GradientReducer* reducer) {
   const size_t in = spec_.layers.front().in, out = spec_.layers.back().out;
   size_t done = 0;
   for (; done < count && !abort.load(std::memory_order_relaxed); ++done) {
     const size_t start = (first + done) * batch_size;
-    if (start >= data.rows) break;
-    const size_t rows = std::min(batch_size, data.rows - start);
+    if (start >= data.length) break;
+    const size_t rows = std::min(batch_size, data.length - start);
     Workspace& ws = workspace(rows);
     for (size_t r = 0; r < rows; ++r) {
       const size_t src = data.order[start + r];
@@ -95,7 +96,7 @@ size_t Trainer::run(const EpochData& data, size_t batch_size, size_t first, size
       if (data.classes) ws.classes[r] = data.classes[src];
       else std::copy_n(data.values + src * out, out, ws.values.data() + r * out);
     }
-    losses[done] = step(ws, rows, coeffs + done * spec_.coeff_count, correct + done);
+    losses[done] = step(ws, rows, coeffs + done * spec_.coeff_count, correct + done, reducer);
   }
   return done;
 }
@@ -136,7 +137,7 @@ void Trainer::forward(Workspace& ws, size_t rows) {
   }
 }
 
-double Trainer::step(Workspace& ws, size_t rows, const double* coeffs, double* correct) {
+double Trainer::step(Workspace& ws, size_t rows, const double* coeffs, double* correct, GradientReducer* reducer) {
   const KernelTable& k = kernels();
   const size_t n_layers = spec_.layers.size();
   forward(ws, rows);
@@ -168,8 +169,10 @@ double Trainer::step(Workspace& ws, size_t rows, const double* coeffs, double* c
     }
     *correct = static_cast<double>(hits);
   }
-  // backward
+  // backward; with a reducer, the gradients done so far (the arena's tail) are handed over in
+  // buckets so that their allreduce overlaps the layers still to come
   size_t g_index = grads_.size();
+  size_t unsent = grad_arena_.size();
   for (size_t i = n_layers; i-- > 0;) {
     const DenseSpec& l = spec_.layers[i];
     Workspace::Layer& b = ws.layers[i];
@@ -178,7 +181,7 @@ double Trainer::step(Workspace& ws, size_t rows, const double* coeffs, double* c
     if (l.row == RowAct::softmax) k.softmax_bwd(b.dz_ptr, b.z.data(), b.dy.data(), rows, l.out);
     if (l.row == RowAct::log_softmax) k.log_softmax_bwd(b.dz_ptr, b.z.data(), b.dy.data(), rows, l.out);
     if (l.bias) {  // db = column sums of dz
-      float* db = grads_[--g_index].data();
+      float* db = grads_[--g_index];
       std::fill_n(db, l.out, 0.0f);
       for (size_t r = 0; r < rows; ++r)
         for (size_t j = 0; j < l.out; ++j) db[j] += b.dz_ptr[r * l.out + j];
@@ -186,8 +189,13 @@ double Trainer::step(Workspace& ws, size_t rows, const double* coeffs, double* c
     GemmArgs dw;  // dW = input^T dz
     dw.trans_a = true;
     dw.m = l.in; dw.n = l.out; dw.k = rows;
-    dw.a = layer_input; dw.lda = l.in; dw.b = b.dz_ptr; dw.ldb = l.out; dw.c = grads_[--g_index].data(); dw.ldc = l.out;
+    dw.a = layer_input; dw.lda = l.in; dw.b = b.dz_ptr; dw.ldb = l.out; dw.c = grads_[--g_index]; dw.ldc = l.out;
     gemm(dw);
+    const size_t ready = static_cast<size_t>(grads_[g_index] - grad_arena_.data());
+    if (reducer && (unsent - ready >= reducer->bucket_elements() || i == 0)) {
+      reducer->submit(grad_arena_.data() + ready, unsent - ready);
+      unsent = ready;
+    }
     if (i > 0) {  // d loss / d (previous layer's output) = dz W^T
       GemmArgs dx;
       dx.trans_b = true;
@@ -196,6 +204,7 @@ double Trainer::step(Workspace& ws, size_t rows, const double* coeffs, double* c
       gemm(dx);
     }
   }
+  if (reducer) reducer->wait();
   optimizer_step(spec_.optim, tensors_.data(), lengths_.data(), tensors_.size(), coeffs);
   return loss;
 }

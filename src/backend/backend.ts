@@ -78,6 +78,8 @@ export interface BackendInfo {
   isa?: string;
   /** The CPU kernel variants compiled in and supported here, best first. */
   isaVariants?: string[];
+  /** cpu: data-parallel support compiled in: 'mpi', or 'none' (single process only). */
+  distributed?: 'mpi' | 'none';
   /** cuda: the GPU in use, e.g. 'NVIDIA H100 80GB HBM3 (sm_90)'. */
   device?: string;
 }

@@ -55,7 +55,7 @@ function cudaEntry(): BackendInfo {
 /** Every backend, whether it can be used here, and why not. */
 export function backends(): BackendInfo[] {
   const cpu: BackendInfo = native
-    ? { name: 'cpu', available: true, isa: native.isa(), isaVariants: native.isaVariants() }
+    ? { name: 'cpu', available: true, isa: native.isa(), isaVariants: native.isaVariants(), distributed: native.distLaunch().compiled ? 'mpi' : 'none' }
     : { name: 'cpu', available: false, reason: nativeLoadError() ?? 'unknown error' };
   return [{ name: 'js', available: true }, cpu, cudaEntry()];
 }

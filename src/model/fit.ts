@@ -17,6 +17,9 @@ import { JsRunner, NativeRunner, type BatchRunner } from './runners.js';
 import { History } from './history.js';
 import { Progress } from './progress.js';
 import { evaluateRows, type Sequential } from './sequential.js';
+import { checkDistributed, type Distributed } from '../distributed/communicator.js';
+import { shardLength, shardOrder } from '../distributed/sampler.js';
+import { agreeOnSetup, broadcastStart, reduceSpan } from '../distributed/sync.js';
 
 export interface FitOptions {
   /** Passes over the training data (integer >= 1). Default 1. */
@@ -37,12 +40,37 @@ export interface FitOptions {
   verbose?: 0 | 1;
   /** Stops training between batches; fit then rejects with an AbortError. */
   signal?: AbortSignal;
+  /**
+   * Data-parallel training across the ranks of `dd.distributed.init()`: batchSize is per
+   * rank; every rank starts from rank 0's weights, optimizer state and shuffle seed, takes
+   * its DistributedSampler-style shard of each epoch, and averages gradients every step;
+   * every rank gets the same History, only rank 0 shows progress. Every rank must call fit
+   * with the same model and options (checked: a mismatch rejects on every rank); any other
+   * error on one rank ends the whole job (MPI_Abort) rather than leaving the others waiting.
+   */
+  distributed?: Distributed;
 }
 
+// Errors every rank raises together (from reduced values): fit rejects normally with them.
+const COLLECTIVE_ERRORS = new Set(['ERR_DENDRITE_DISTRIBUTED_MISMATCH', 'ERR_DENDRITE_NAN_LOSS']);
+
 export async function fitModel(model: Sequential, x: TensorLike, y: unknown, options: FitOptions): Promise<History> {
+  const given = (options !== null && typeof options === 'object' ? options : {}) as FitOptions;
+  const dist = checkDistributed(given.distributed);
+  if (!dist || dist.size === 1) return fitRanks(model, x, y, options, null);
+  try {
+    return await fitRanks(model, x, y, options, dist);
+  } catch (err) {
+    // The other ranks would wait forever in their next collective: end the job.
+    if (err instanceof DendriteError && COLLECTIVE_ERRORS.has(err.code)) throw err;
+    return dist.abort(err);
+  }
+}
+
+async function fitRanks(model: Sequential, x: TensorLike, y: unknown, options: FitOptions, parallel: Distributed | null): Promise<History> {
   const objective = model.objective('fit');
   const optimizer = model.optimizer!;
-  const o = checkOptions(options, ['epochs', 'batchSize', 'shuffle', 'seed', 'validationSplit', 'validationData', 'callbacks', 'verbose', 'signal']);
+  const o = checkOptions(options, ['epochs', 'batchSize', 'shuffle', 'seed', 'validationSplit', 'validationData', 'callbacks', 'verbose', 'signal', 'distributed']);
   const epochs = checkInteger(o.epochs ?? 1, 'epochs', 1);
   const shuffle = checkBoolean(o.shuffle ?? true, 'shuffle');
   const seed = checkInteger(o.seed ?? model.seed, 'seed', 0, 2 ** 32 - 1);
@@ -81,7 +109,10 @@ export async function fitModel(model: Sequential, x: TensorLike, y: unknown, opt
     }
   }
   if (rows < 1) throw invalidDescribed('x', 'at least one training row', `${rows}`);
-  const batchSize = o.batchSize === 'full' ? rows : checkInteger(o.batchSize ?? 32, 'batchSize', 1);
+  // Rows each rank visits per epoch (its shard; all of them in a single process).
+  const epochRows = parallel ? shardLength(rows, parallel.size) : rows;
+  const ranks = parallel?.size ?? 1;
+  const batchSize = o.batchSize === 'full' ? epochRows : checkInteger(o.batchSize ?? 32, 'batchSize', 1);
 
   const hooks: Callback[] = [];
   const schedules: LRSchedule[] = [];
@@ -99,32 +130,50 @@ export async function fitModel(model: Sequential, x: TensorLike, y: unknown, opt
 
   const control: TrainingControl = { stopTraining: false, getWeights: () => model.getWeights(), setWeights: (w) => model.setWeights(w) };
   const history = new History();
-  const rng = new Random(seed);
   const order = new Uint32Array(rows);
   for (let i = 0; i < rows; i++) order[i] = i;
-  const batches = Math.ceil(rows / batchSize);
+  const shard = parallel ? new Uint32Array(epochRows) : order;
+  const batches = Math.ceil(epochRows / batchSize);
   const targets: Targets = allTargets.kind === 'classes'
     ? { kind: 'classes', data: allTargets.data.subarray(0, rows) }
     : { kind: 'values', data: allTargets.data.subarray(0, rows * units) };
   const trainingSet = { x: all.data.subarray(0, rows * width), rows, targets, batchSize };
   const backend = activeBackend();
   const native = backend.name === 'cpu' ? nativeAddon() : null;
-  const runner: BatchRunner = native ? new NativeRunner(native, model, objective, trainingSet) : new JsRunner(model, objective, trainingSet, backend);
+  const runner: BatchRunner = native
+    ? new NativeRunner(native, model, objective, trainingSet, parallel ? parallel.bucketBytes >> 2 : 0)
+    : new JsRunner(model, objective, trainingSet, backend, parallel);
   // Spans of batches per runner call: 1 with per-batch callbacks, ~20 updates per epoch with a progress bar.
   const spanSize = perBatch ? 1 : verbose === 1 ? Math.max(1, Math.ceil(batches / 20)) : batches;
   const losses = new Float64Array(spanSize);
   const correct = new Float64Array(spanSize);
   const totals = new Float64Array(3);
-  const progress = new Progress(verbose === 1, epochs, batches);
+  const reduced = parallel ? new Float64Array(2 * spanSize + 2) : null;
+  const progress = new Progress(verbose === 1 && (parallel?.isRoot ?? true), epochs, batches);
   const onAbort = () => runner.abort();
   signal?.addEventListener('abort', onAbort);
   try {
     for (const h of hooks) await h.onTrainBegin?.(control);
+    let shuffleSeed = seed;
+    if (parallel) {
+      const params = model.parameters().map((p) => p.data);
+      await agreeOnSetup(parallel, {
+        parameters: params.reduce((n, p) => n + p.length, 0),
+        rows,
+        description: JSON.stringify([
+          model.layers.map((l) => [l.inputSize, l.units, l.activation.getConfig(), l.useBias]), objective.loss.name, objective.loss.options,
+          objective.accuracy, optimizer.className, epochs, o.batchSize ?? 32, shuffle, split, validation?.rows ?? 0, backend.name,
+        ]),
+      });
+      shuffleSeed = await broadcastStart(parallel, params, optimizer, seed);
+    }
+    const rng = new Random(shuffleSeed);
     let logs: Logs = {};
     for (let epoch = 0; epoch < epochs && !control.stopTraining; epoch++) {
       const started = performance.now();
       for (const h of hooks) await h.onEpochBegin?.(epoch, control);
       if (shuffle) rng.shuffle(order);
+      if (parallel) shardOrder(order, parallel.rank, parallel.size, shard);
       progress.startEpoch(epoch);
       let lossSum = 0;
       let hits = 0;
@@ -132,7 +181,8 @@ export async function fitModel(model: Sequential, x: TensorLike, y: unknown, opt
         if (signal?.aborted) throw abortError(signal);
         if (perBatch) for (const h of hooks) await h.onBatchBegin?.(first, control);
         const count = Math.min(spanSize, batches - first);
-        const done = await runner.run(order, first, count, losses, correct, totals);
+        const done = await runner.run(shard, first, count, losses, correct, totals);
+        if (parallel) await reduceSpan(parallel, done, losses, correct, totals, reduced!);
         if (nanGuard && totals[2] >= 0) {
           const batch = first + totals[2];
           throw new DendriteError(`Expected a finite loss for epoch ${epoch} batch ${batch} but received ${losses[totals[2]]} (terminateOnNaN)`, 'ERR_DENDRITE_NAN_LOSS');
@@ -141,10 +191,10 @@ export async function fitModel(model: Sequential, x: TensorLike, y: unknown, opt
         hits += totals[1];
         if (perBatch) for (let i = 0; i < done; i++) for (const h of hooks) await h.onBatchEnd?.(first + i, { loss: losses[i] }, control);
         if (done < count) throw abortError(signal);
-        progress.batch(first + count, lossSum / Math.min(rows, (first + count) * batchSize));
+        progress.batch(first + count, lossSum / (Math.min(epochRows, (first + count) * batchSize) * ranks));
       }
-      logs = { loss: lossSum / rows };
-      if (objective.accuracy) logs.accuracy = hits / (rows * objective.perRow(units));
+      logs = { loss: lossSum / (epochRows * ranks) };
+      if (objective.accuracy) logs.accuracy = hits / (epochRows * ranks * objective.perRow(units));
       if (validation) {
         const v = evaluateRows(model, objective, validation.data, validation.rows, validation.targets, Math.max(batchSize, 128));
         logs.valLoss = v.loss;
@@ -154,6 +204,10 @@ export async function fitModel(model: Sequential, x: TensorLike, y: unknown, opt
       history.record(epoch, logs);
       progress.endEpoch(logs);
       for (const h of hooks) await h.onEpochEnd?.(epoch, logs, control);
+      if (parallel) {  // one rank's callback stopping training stops every rank
+        const stop = await parallel.allreduce(Float64Array.of(control.stopTraining ? 1 : 0), 'max');
+        control.stopTraining = stop[0] > 0;
+      }
       for (const s of schedules) s.step();
       for (const p of plateaus) p.step(logs.valLoss ?? logs.loss);
     }

@@ -4,6 +4,7 @@
  * runner is the same loop in TypeScript on the active backend.
  */
 import type { Backend } from '../backend/backend.js';
+import type { Distributed } from '../distributed/communicator.js';
 import { kernelIndex, optimizerIndex, type ActivationKernel } from '../backend/kernel-ids.js';
 import type { NativeAddon, NativeTrainer, NativeTrainerLayer } from '../native.js';
 import { gatherRows, type Targets } from './data.js';
@@ -12,7 +13,8 @@ import type { Sequential } from './sequential.js';
 
 export interface BatchRunner {
   /**
-   * Train batches first .. first+count-1 of the epoch visiting rows in `order`:
+   * Train batches first .. first+count-1 of the epoch visiting rows in `order` (this
+   * rank's shard in data-parallel training, whose gradients are then averaged across ranks):
    * writes each batch's loss (before its update) to losses[i], its correct
    * predictions to correct[i], and [row-weighted loss sum, correct predictions,
    * index of the first non-finite loss or -1] to totals; resolves with the
@@ -38,7 +40,7 @@ export class JsRunner implements BatchRunner {
   readonly #targetBuffers = new Map<number, Int32Array | Float32Array>();
 
   constructor(private readonly model: Sequential, private readonly objective: Objective, private readonly data: TrainingSet,
-    private readonly backend: Backend) {}
+    private readonly backend: Backend, private readonly parallel: Distributed | null = null) {}
 
   async run(order: Uint32Array, first: number, count: number, losses: Float64Array, correct: Float64Array, totals: Float64Array): Promise<number> {
     this.#aborted = false;
@@ -48,12 +50,13 @@ export class JsRunner implements BatchRunner {
     const units = model.outputSize;
     const params = model.parameters().map((p) => p.data);
     const grads = model.gradients();
+    const gradArena = this.parallel ? model.gradientArena() : null;
     const optimizer = model.optimizer!;
     let lastYield = performance.now();
     for (let i = 0; i < count; i++) {
       if (this.#aborted) return i;
       const start = (first + i) * data.batchSize;
-      const rows = Math.min(data.batchSize, data.rows - start);
+      const rows = Math.min(data.batchSize, order.length - start);
       const net = model.network(rows);
       let targets = this.#targetBuffers.get(rows);
       if (!targets) this.#targetBuffers.set(rows, (targets = objective.buffer(rows, units)));
@@ -66,6 +69,7 @@ export class JsRunner implements BatchRunner {
       totals[0] += losses[i] * rows;
       totals[1] += correct[i];
       net.backward(backend);
+      if (gradArena) await this.parallel!.allreduce(gradArena, 'avg');
       optimizer.step(params, grads);
       if (performance.now() - lastYield > YIELD_EVERY_MS) {
         await new Promise((resolve) => setImmediate(resolve));
@@ -115,7 +119,9 @@ const trainers = new WeakMap<Sequential, CachedTrainer>();
 export class NativeRunner implements BatchRunner {
   readonly #trainer: NativeTrainer;
 
-  constructor(native: NativeAddon, private readonly model: Sequential, objective: Objective, private readonly data: TrainingSet) {
+  /** bucketElements > 0: average gradients across the started communicator's ranks (data-parallel). */
+  constructor(native: NativeAddon, private readonly model: Sequential, objective: Objective, private readonly data: TrainingSet,
+    private readonly bucketElements = 0) {
     const optimizer = model.optimizer!;
     const { kernel, slots, state } = optimizer.nativeState(model.parameters().map((p) => p.data));
     const cached = trainers.get(model);
@@ -142,7 +148,8 @@ export class NativeRunner implements BatchRunner {
     const coeffs = optimizer.planSteps(count);
     model.busy = true;
     try {
-      const done = await this.#trainer.run(data.x, data.rows, data.targets.data, order, data.batchSize, first, count, coeffs, losses, correct, totals);
+      const done = await this.#trainer.run(data.x, data.rows, data.targets.data, order, data.batchSize, first, count, coeffs, losses, correct, totals,
+        this.bucketElements);
       optimizer.commitSteps(done);
       return done;
     } finally {

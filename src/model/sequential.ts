@@ -145,10 +145,21 @@ export class Sequential {
     return this.#objective;
   }
 
-  /** The gradient buffers, one per parameter (created once). */
+  /** The gradient buffers, one per parameter (created once): views of one arena, see gradientArena(). */
   gradients(): Float32Array[] {
-    this.#grads ??= this.parameters().map((p) => new Float32Array(p.size));
+    if (!this.#grads) {
+      const sizes = this.parameters().map((p) => p.size);
+      const arena = new Float32Array(sizes.reduce((a, b) => a + b, 0));
+      let offset = 0;
+      this.#grads = sizes.map((n) => arena.subarray(offset, (offset += n)));
+    }
     return this.#grads;
+  }
+
+  /** Every gradient in one contiguous buffer (parameter order): one allreduce covers it. */
+  gradientArena(): Float32Array {
+    const first = this.gradients()[0];
+    return new Float32Array(first.buffer, first.byteOffset, this.parameters().reduce((n, p) => n + p.size, 0));
   }
 
   /** The compute core for batches of `batch` rows (cached per batch size). */

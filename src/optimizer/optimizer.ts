@@ -197,6 +197,24 @@ export abstract class Optimizer {
     return this.#plan;
   }
 
+  /**
+   * For data-parallel training (internal): the step count and scalar state as numbers
+   * (rank 0's are broadcast to every rank at the start of a distributed fit).
+   */
+  syncHeader(): number[] {
+    const scalars = this.scalars;
+    return [this.#step, ...Object.keys(scalars).sort().map((k) => scalars[k])];
+  }
+
+  /** Adopt another rank's syncHeader() (internal). */
+  applySyncHeader(values: ArrayLike<number>): void {
+    const scalars = this.scalars;
+    const keys = Object.keys(scalars).sort();
+    this.#step = values[0];
+    keys.forEach((k, i) => (scalars[k] = values[i + 1]));
+    this.scalars = scalars;
+  }
+
   /** Coefficients per step (internal, for native training loops). */
   get stepCoefficientCount(): number {
     return this.coefficientCount;

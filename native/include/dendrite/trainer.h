@@ -39,13 +39,26 @@ struct TrainerSpec {
   size_t coeff_count = 0;   // coefficients per optimizer step
 };
 
-// The data of one epoch: rows of x and their targets, visited in `order`.
+// The data of one epoch: rows of x and their targets, visited in `order` (a
+// permutation of the rows, or this rank's shard of one in data-parallel training).
 struct EpochData {
   const float* x = nullptr;        // [rows, in]
   size_t rows = 0;
   const int32_t* classes = nullptr;  // [rows] for softmax cross-entropy
   const float* values = nullptr;     // [rows, out] otherwise
-  const uint32_t* order = nullptr;   // [rows] permutation of 0..rows-1
+  const uint32_t* order = nullptr;   // [length] row indices
+  size_t length = 0;
+};
+
+// Averages gradients across data-parallel ranks. The trainer submits ranges of its
+// gradient arena as the backward pass completes them (last layer first), so their
+// reduction overlaps the remaining layers; wait() returns when all hold the average.
+class GradientReducer {
+ public:
+  virtual ~GradientReducer() = default;
+  virtual void submit(float* data, size_t n) = 0;
+  virtual void wait() = 0;
+  virtual size_t bucket_elements() const = 0;  // submit once at least this many are ready
 };
 
 class Trainer {
@@ -56,9 +69,10 @@ class Trainer {
   // Runs batches first .. first+count-1 of the epoch (batch b covers order[b*B .. b*B+B),
   // the last one possibly shorter); step i uses coeffs[i * coeff_count ..]. Writes each
   // batch's mean loss (before its update) to losses[i] and its correct predictions to
-  // correct[i]. Stops early when `abort` becomes true; returns the batches done.
+  // correct[i]. Stops early when `abort` becomes true; returns the batches done. With a
+  // reducer, every step's gradients are averaged across ranks before the update.
   size_t run(const EpochData& data, size_t batch_size, size_t first, size_t count, const double* coeffs,
-             double* losses, double* correct, const std::atomic<bool>& abort);
+             double* losses, double* correct, const std::atomic<bool>& abort, GradientReducer* reducer = nullptr);
 
   // Forward pass only: out[rows, units] for x[rows, in], in batches of batch_size rows.
   void predict(const float* x, size_t rows, size_t batch_size, float* out);
@@ -67,10 +81,11 @@ class Trainer {
   struct Workspace;
   Workspace& workspace(size_t rows);
   void forward(Workspace& ws, size_t rows);
-  double step(Workspace& ws, size_t rows, const double* coeffs, double* correct);
+  double step(Workspace& ws, size_t rows, const double* coeffs, double* correct, GradientReducer* reducer);
 
   TrainerSpec spec_;
-  std::vector<std::vector<float>> grads_;  // [dW0, db0, dW1, db1, ...] like the parameters
+  std::vector<float> grad_arena_;       // [dW0, db0, dW1, db1, ...]: one buffer, as the optimizer state
+  std::vector<float*> grads_;           // each parameter's view into grad_arena_
   std::vector<OptimTensor> tensors_;
   std::vector<size_t> lengths_;
   std::vector<std::pair<size_t, std::unique_ptr<Workspace>>> workspaces_;  // by rows, least recently used first

@@ -1,0 +1,199 @@
+/**
+ * The process's place in a data-parallel job: `dd.distributed.init()` starts MPI
+ * when the process was launched by mpirun (or another MPI launcher) and returns
+ * a Distributed handle; under plain `node` it returns a single rank (size 1)
+ * without starting MPI. Collectives run on one native communication thread in
+ * call order (every rank must call them in the same order) and never block the
+ * event loop.
+ */
+import os from 'node:os';
+import { isMainThread } from 'node:worker_threads';
+import { DendriteError, invalidParameter } from '../errors.js';
+import { nativeAddon, nativeLoadError, type NativeAddon } from '../native.js';
+import { setNumThreads } from '../threads.js';
+import { checkBoolean, checkInteger, checkOneOf, checkOptions } from '../validate.js';
+
+export type ReduceOp = 'sum' | 'avg' | 'min' | 'max';
+const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'avg', 'min', 'max'];
+type FloatArray = Float32Array | Float64Array;
+
+export interface DistributedInitOptions {
+  /**
+   * Gradient bucket size in bytes (>= 4096; default 4 MiB): during a native fit, each
+   * bucket's allreduce starts as soon as the backward pass has filled it, overlapping
+   * the layers still to compute; collectives also run in pieces of this size.
+   */
+  bucketBytes?: number;
+  /**
+   * Native threads per rank: 'auto' (default) gives each rank on a machine an equal
+   * share of its cores (cores / ranks on this machine, at least 1); a number sets it.
+   */
+  threads?: 'auto' | number;
+  /** Start MPI even without a launcher (an MPI singleton of size 1). Default false. */
+  force?: boolean;
+}
+
+/** A handle on the data-parallel job; pass it to `fit` as `{ distributed }`. */
+export class Distributed {
+  /** This process's rank in [0, size). */
+  readonly rank: number;
+  /** Number of processes in the job (1 without mpirun). */
+  readonly size: number;
+  /** Rank among the processes on this machine (use it to pick a GPU). */
+  readonly localRank: number;
+  /** Processes on this machine. */
+  readonly localSize: number;
+  /** Whether MPI was started (false for the size-1 fallback). */
+  readonly mpi: boolean;
+  /** MPI thread support provided: 'serialized' or 'multiple' ('' without MPI). */
+  readonly threadLevel: string;
+  /** The MPI library's version string ('' without MPI). */
+  readonly library: string;
+  /** Gradient bucket size in bytes. */
+  readonly bucketBytes: number;
+
+  /** @internal */
+  constructor(info: { rank: number; size: number; localRank: number; localSize: number; mpi: boolean; threadLevel: string; library: string },
+    bucketBytes: number, private readonly native: NativeAddon | null) {
+    this.rank = info.rank;
+    this.size = info.size;
+    this.localRank = info.localRank;
+    this.localSize = info.localSize;
+    this.mpi = info.mpi;
+    this.threadLevel = info.threadLevel;
+    this.library = info.library;
+    this.bucketBytes = bucketBytes;
+  }
+
+  /** Rank 0: the rank that prints progress and writes checkpoints and results. */
+  get isRoot(): boolean {
+    return this.rank === 0;
+  }
+
+  /**
+   * Reduce `array` element-wise across ranks, in place: 'sum' (default), 'avg', 'min'
+   * or 'max'. Resolves with the same array. Do not touch the array until then.
+   */
+  async allreduce<T extends FloatArray>(array: T, op: ReduceOp = 'sum'): Promise<T> {
+    checkFloatArray(array, 'array');
+    const code = REDUCE_OPS.indexOf(checkOneOf(op, 'op', REDUCE_OPS));
+    if (this.size > 1) await this.#comm().distAllreduce(array, code);
+    return array;
+  }
+
+  /** Overwrite `array` on every rank with root's values (root default 0). Resolves with the array. */
+  async broadcast<T extends FloatArray>(array: T, root = 0): Promise<T> {
+    checkFloatArray(array, 'array');
+    checkInteger(root, 'root', 0, this.size - 1);
+    if (this.size > 1) await this.#comm().distBroadcast(array, root);
+    return array;
+  }
+
+  /** Resolves once every rank has called barrier(). */
+  async barrier(): Promise<void> {
+    if (this.size > 1) await this.#comm().distBarrier();
+  }
+
+  /**
+   * End the whole job after an unrecoverable error on this rank: prints the reason
+   * to stderr and calls MPI_Abort, so the other ranks stop instead of waiting
+   * forever in a collective. Under plain node it exits the process with code 1.
+   */
+  abort(reason: unknown): never {
+    const text = reason instanceof Error ? (reason.stack ?? reason.message) : String(reason);
+    process.stderr.write(`dendrite: rank ${this.rank} of ${this.size} failed, ending the job: ${text}\n`);
+    if (this.native && this.mpi) this.native.distAbort(1);
+    process.exit(1);
+  }
+
+  #comm(): NativeAddon {
+    if (finalized) throw new DendriteError('Expected a running communicator for a collective but received one finalized by distributed.finalize()', 'ERR_DENDRITE_INVALID_STATE');
+    return this.native!;
+  }
+}
+
+function checkFloatArray(value: unknown, name: string): void {
+  if (!(value instanceof Float32Array) && !(value instanceof Float64Array)) throw invalidParameter(name, 'a Float32Array or Float64Array', value);
+}
+
+let current: Distributed | null = null;
+let finalized = false;
+
+/** The MPI launcher's view of this process, without starting anything. */
+function launchInfo(native: NativeAddon | null): { launched: boolean; rank: number; size: number; localRank: number; localSize: number } {
+  if (native) return native.distLaunch();
+  const env = process.env;
+  const size = Number(env.OMPI_COMM_WORLD_SIZE ?? env.PMIX_SIZE ?? env.PMI_SIZE ?? 1);
+  const launched = env.OMPI_COMM_WORLD_SIZE !== undefined || env.PMIX_RANK !== undefined || env.PMI_RANK !== undefined;
+  return { launched, rank: Number(env.OMPI_COMM_WORLD_RANK ?? env.PMIX_RANK ?? env.PMI_RANK ?? 0), size, localRank: 0, localSize: 1 };
+}
+
+/**
+ * Join the data-parallel job this process was launched into (mpirun -np N node
+ * app.js), or get a single-rank handle under plain node (no MPI, no daemon).
+ * Idempotent: later calls return the same handle (their options are ignored).
+ * @throws DendriteError when launched by mpirun but this build has no MPI, when MPI
+ *   cannot start or lacks thread support, from a worker thread, or after finalize().
+ */
+export function init(options: DistributedInitOptions = {}): Distributed {
+  if (current) return current;
+  const o = checkOptions(options, ['bucketBytes', 'threads', 'force']);
+  const bucketBytes = checkInteger(o.bucketBytes ?? 4 << 20, 'bucketBytes', 4096, 2 ** 31 - 1);
+  const force = checkBoolean(o.force ?? false, 'force');
+  const threads = o.threads === undefined || o.threads === 'auto' ? 'auto' : checkInteger(o.threads, 'threads', 1, 1024);
+  if (finalized) {
+    throw new DendriteError('Expected a process whose communicator is not finalized for distributed.init but received one finalized earlier (MPI cannot restart)', 'ERR_DENDRITE_INVALID_STATE');
+  }
+  if (!isMainThread) throw new DendriteError('Expected the main thread for distributed.init but received a worker thread', 'ERR_DENDRITE_INVALID_STATE');
+  const native = nativeAddon();
+  const launch = launchInfo(native);
+  if ((launch.launched && launch.size > 1) || force) {
+    if (!native) {
+      throw new DendriteError(`Expected the native addon for distributed.init under an MPI launcher but received none (${nativeLoadError()})`, 'ERR_DENDRITE_DISTRIBUTED');
+    }
+    if (!native.distLaunch().compiled) {
+      throw new DendriteError(
+        `Expected a dendrite build with MPI for distributed.init but received a build without MPI (launched as rank ${launch.rank} of ${launch.size}; ` +
+          'install libopenmpi-dev and rebuild: npm rebuild dendrite)', 'ERR_DENDRITE_DISTRIBUTED');
+    }
+  }
+  let info;
+  try {
+    info = native ? native.distInit(force, bucketBytes >> 2) : { ...launch, size: 1, rank: 0, mpi: false, threadLevel: '', library: '' };
+  } catch (err) {
+    throw new DendriteError(`Expected MPI to start for distributed.init but received: ${(err as Error).message}`, 'ERR_DENDRITE_DISTRIBUTED');
+  }
+  if (native && (threads !== 'auto' || info.localSize > 1)) {
+    setNumThreads(threads === 'auto' ? Math.max(1, Math.floor(os.availableParallelism() / info.localSize)) : threads);
+  }
+  current = new Distributed(info, bucketBytes, native);
+  if (info.mpi) process.once('exit', finalize);
+  return current;
+}
+
+/**
+ * Finalize MPI after every queued collective (idempotent; also runs at process exit).
+ * Every rank should call it (or simply exit); no collective works afterwards.
+ */
+export function finalize(): void {
+  if (finalized) return;
+  finalized = true;
+  if (current?.mpi) nativeAddon()?.distFinalize();
+}
+
+/** Whether this build can run across processes (compiled with MPI). */
+export function mpiCompiled(): boolean {
+  return nativeAddon()?.distLaunch().compiled ?? false;
+}
+
+/** @internal The handle from init(), or null. */
+export function currentDistributed(): Distributed | null {
+  return current;
+}
+
+/** @internal Validates fit's `distributed` option. */
+export function checkDistributed(value: unknown): Distributed | undefined {
+  if (value === undefined) return undefined;
+  if (!(value instanceof Distributed)) throw invalidParameter('distributed', 'the handle from dd.distributed.init()', value);
+  return value;
+}

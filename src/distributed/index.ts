@@ -1,0 +1,19 @@
+/** dd.distributed: data-parallel training across processes and machines (MPI). */
+import { finalize, init, mpiCompiled } from './communicator.js';
+import { shardOrder } from './sampler.js';
+
+export { Distributed } from './communicator.js';
+export type { DistributedInitOptions, ReduceOp } from './communicator.js';
+
+export const distributed = {
+  /** Join the job this process was launched into (size 1 under plain node); see Distributed. */
+  init,
+  /** Finalize MPI (idempotent; also runs at exit). */
+  finalize,
+  /** Whether this build has MPI support compiled in. */
+  get compiled(): boolean {
+    return mpiCompiled();
+  },
+  /** The rows of `order` a rank takes (PyTorch DistributedSampler: padded, strided). */
+  shardOrder,
+};

@@ -1,0 +1,180 @@
+/**
+ * Data-parallel training (dd.distributed): sharding, the size-1 fallback, argument checks,
+ * and, under `mpirun -np 2` (skipped with a note when mpirun is missing), equivalence with a
+ * single process at twice the batch, the start-of-fit broadcast, mismatch and fault handling.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import * as dd from '../../src/index.js';
+import { shardOrder } from '../../src/distributed/sampler.js';
+
+const SCRIPT = path.join(__dirname, 'scripts', 'train.mjs');
+const work = mkdtempSync(path.join(os.tmpdir(), 'dendrite-dist-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function hasMpirun(): boolean {
+  try {
+    execFileSync('mpirun', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const mpirun = hasMpirun() && dd.distributed.compiled;
+if (!mpirun) {
+  console.log('[test/distributed] SKIPPED the mpirun tests: ' + (hasMpirun() ? 'this build has no MPI (DENDRITE_MPI)' : 'mpirun not found (apt-get install openmpi-bin libopenmpi-dev)'));
+}
+
+interface RankResult {
+  rank: number; size: number; mpi: boolean; error?: string; code?: string;
+  initial?: number[][]; final?: number[][]; history?: Record<string, number[]>; iterations?: number;
+  localSize?: number; threadLevel?: string; threads?: number; compiled?: boolean;
+}
+
+let runs = 0;
+/** Runs the scenario script on `ranks` processes (plain node for 1); returns the exit status, stderr and per-rank results. */
+function run(ranks: number, args: Record<string, unknown>, timeout = 60_000) {
+  const out = path.join(work, `run${runs++}`);
+  const argv = [SCRIPT, JSON.stringify({ ...args, out })];
+  const env = { ...process.env, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1' };
+  const r = ranks === 1
+    ? spawnSync(process.execPath, argv, { encoding: 'utf8', timeout, env })
+    : spawnSync('mpirun', ['--oversubscribe', '-np', String(ranks), process.execPath, ...argv], { encoding: 'utf8', timeout, env });
+  const results: RankResult[] = [];
+  for (let rank = 0; rank < ranks; rank++) {
+    try {
+      results.push(JSON.parse(readFileSync(path.join(out, `rank${rank}.json`), 'utf8')));
+    } catch {
+      /* a rank that did not finish */
+    }
+  }
+  return { status: r.status, signal: r.signal, stderr: r.stderr ?? '', results };
+}
+
+const maxDiff = (a: number[][], b: number[][]) => Math.max(...a.flatMap((w, i) => w.map((v, j) => Math.abs(v - b[i][j]))));
+
+describe('shardOrder (DistributedSampler)', () => {
+  const epoch = (n: number) => Uint32Array.from({ length: n }, (_, i) => (i * 7919) % n);
+  it.each([[128, 2], [100, 4], [6, 3]])('covers every one of %i rows exactly once over %i ranks', (n, size) => {
+    const order = epoch(n);
+    const seen = new Array(n).fill(0);
+    for (let r = 0; r < size; r++) {
+      const shard = shardOrder(order, r, size);
+      expect(shard.length).toBe(n / size);
+      // rank r takes positions r, r+S, r+2S, ... of the shared epoch order
+      shard.forEach((row, i) => expect(row).toBe(order[r + i * size]));
+      shard.forEach((row) => seen[row]++);
+    }
+    expect(seen.every((c) => c === 1)).toBe(true);
+  });
+  it('pads like PyTorch (repeating the first rows) so every rank gets ceil(N/S) rows', () => {
+    const order = epoch(10);
+    // torch: indices += indices[:padding]; rank r takes indices[r::S]
+    const padded = [...order, ...order.slice(0, 2)];
+    for (let r = 0; r < 4; r++) {
+      expect(Array.from(shardOrder(order, r, 4))).toEqual(padded.filter((_, i) => i % 4 === r));
+    }
+    const tiny = Uint32Array.of(5, 3);
+    expect(Array.from(shardOrder(tiny, 4, 5))).toEqual([5]); // [5, 3] padded cyclically to [5, 3, 5, 3, 5]
+  });
+  it('global step k of S ranks at batch B covers the rows of step k of one process at batch B*S', () => {
+    const order = epoch(64);
+    const B = 4, S = 2;
+    const shards = [0, 1].map((r) => shardOrder(order, r, S));
+    for (let k = 0; k < 64 / (B * S); k++) {
+      const global = shards.flatMap((s) => Array.from(s.subarray(k * B, (k + 1) * B))).sort((a, b) => a - b);
+      expect(global).toEqual(Array.from(order.subarray(k * B * S, (k + 1) * B * S)).sort((a, b) => a - b));
+    }
+  });
+});
+
+describe('distributed without mpirun', () => {
+  it('init gives one rank without starting MPI, and the process exits by itself', () => {
+    const { status, results } = run(1, { scenario: 'info' });
+    expect(status).toBe(0);
+    expect(results[0]).toMatchObject({ rank: 0, size: 1, mpi: false, localSize: 1, threadLevel: '' });
+    expect(results[0].compiled).toBe(dd.distributed.compiled);
+  });
+  it('fit with a size-1 handle trains exactly like a plain fit', () => {
+    const one = run(1, {});
+    const plain = run(1, { plain: true });
+    expect(one.status, one.stderr).toBe(0);
+    expect(one.results[0].iterations).toBe(50);
+    expect(one.results[0].final).toEqual(plain.results[0].final);
+  });
+  it('rejects bad options with the house message', () => {
+    expect(() => dd.distributed.init({ bucketBytes: 12 } as never)).toThrow(/^Expected an integer >= 4096 .*for bucketBytes but received 12/);
+    expect(() => dd.distributed.init({ threads: 0 } as never)).toThrow(/for threads but received 0/);
+    expect(() => dd.distributed.init({ nope: 1 } as never)).toThrow(/^Expected one of the option names 'bucketBytes', 'threads', 'force' for options.nope but received/);
+    const model = dd.sequential([dd.layers.dense({ units: 2, inputSize: 2 })]);
+    model.compile({ optimizer: new dd.optimizers.SGD(), loss: 'mse' });
+    return expect(model.fit([[1, 2]], [[1, 2]], { distributed: { rank: 0, size: 2 } as never })).rejects.toThrow(
+      /^Expected the handle from dd\.distributed\.init\(\) for distributed but received/,
+    );
+  });
+  it('reports whether MPI is compiled in', () => {
+    const cpu = dd.backends().find((b) => b.name === 'cpu')!;
+    expect(cpu.distributed).toBe(dd.distributed.compiled ? 'mpi' : 'none');
+  });
+});
+
+describe.runIf(mpirun)('distributed under mpirun -np 2', () => {
+  it.each([
+    ['SGD with momentum', 'sgd', 'cpu'],
+    ['Adam', 'adam', 'cpu'],
+    ['Adam on the js backend', 'adam', 'js'],
+  ])('%s: 2 ranks x batch 64 give the weights of 1 rank x batch 128 after 50 steps (%s, %s)', (_name, optimizer, backend) => {
+    const one = run(1, { optimizer, backend, batchSize: 128 });
+    const two = run(2, { optimizer, backend, batchSize: 64 });
+    expect(one.status, one.stderr).toBe(0);
+    expect(two.status, two.stderr).toBe(0);
+    const [r0, r1] = two.results;
+    expect(r0.size).toBe(2);
+    expect(r0.mpi).toBe(true);
+    // The ranks start from different weights (seed = rank): only the broadcast makes them agree.
+    expect(maxDiff(r0.initial!, r1.initial!)).toBeGreaterThan(0.1);
+    expect(r0.iterations).toBe(50);
+    expect(one.results[0].iterations).toBe(50);
+    // Identical updates on every rank, and the single-process result up to float32 summation order.
+    expect(maxDiff(r0.final!, r1.final!)).toBe(0);
+    expect(maxDiff(r0.final!, one.results[0].final!)).toBeLessThan(2e-6);
+    // Every rank reports the same history, that of the single process.
+    expect({ ...r1.history, time: [] }).toEqual({ ...r0.history, time: [] });
+    r0.history!.loss.forEach((l, i) => expect(l).toBeCloseTo(one.results[0].history!.loss[i], 6));
+    r0.history!.accuracy.forEach((a, i) => expect(a).toBeCloseTo(one.results[0].history!.accuracy[i], 6));
+  });
+
+  it('ranks with different models fail with the same clear error on every rank', () => {
+    const { status, results } = run(2, { scenario: 'mismatch' });
+    expect(status).toBe(0);
+    expect(results).toHaveLength(2);
+    for (const r of results) {
+      expect(r.code).toBe('ERR_DENDRITE_DISTRIBUTED_MISMATCH');
+      expect(r.error).toMatch(/^Expected the same model, data size and fit options on every rank for distributed but received parameter counts from 451 to 465/);
+    }
+  });
+
+  it('a callback throwing on one rank ends the job with an error instead of a hang', () => {
+    const started = Date.now();
+    const { status, stderr, results } = run(2, { scenario: 'throw' }, 60_000);
+    expect(status).not.toBe(0);
+    expect(status).not.toBeNull(); // null: killed by the timeout (a hang)
+    expect(stderr).toContain('dendrite: rank 1 of 2 failed, ending the job: Error: callback failed on purpose');
+    expect(results.filter((r) => r.final)).toHaveLength(0);
+    expect(Date.now() - started).toBeLessThan(60_000);
+  });
+
+  it('init under mpirun: MPI with multiple-thread support, one thread per rank on this machine', () => {
+    const { status, results } = run(2, { scenario: 'info' });
+    expect(status).toBe(0);
+    expect(results.map((r) => r.rank)).toEqual([0, 1]);
+    for (const r of results) {
+      expect(r).toMatchObject({ size: 2, mpi: true, localSize: 2, compiled: true });
+      expect(['serialized', 'multiple']).toContain(r.threadLevel);
+      expect(r.threads).toBe(Math.max(1, Math.floor(os.availableParallelism() / 2)));
+    }
+  });
+});
