@@ -11,6 +11,7 @@ import { compareCommand } from './commands/compare.js';
 import { infoCommand } from './commands/info.js';
 import { predictCommand } from './commands/predict.js';
 import { trainCommand } from './commands/train.js';
+import { QuietExit } from './distributed.js';
 
 /** Exit statuses: 0 ok, 1 failure (bad file, training error), 2 bad usage or arguments, 130 interrupted. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
@@ -32,6 +33,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     await program().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (err) {
+    if (err instanceof QuietExit) return err.code;  // a rank of a job whose rank 0 reported the error
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }

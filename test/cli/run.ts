@@ -29,6 +29,16 @@ export function dendrite(args: string[], timeoutMs = 60_000): Promise<Ran> {
   });
 }
 
+/** `mpirun --oversubscribe -np <ranks> npx --no-install dendrite ...args` in the repository root (allowed as root). */
+export function mpiDendrite(ranks: number, args: string[], timeoutMs = 60_000): Promise<Ran> {
+  assertBuilt();
+  const env = { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1' };
+  return new Promise((resolve) => {
+    execFile('mpirun', ['--oversubscribe', '-np', String(ranks), 'npx', '--no-install', 'dendrite', ...args], { cwd: root, timeout: timeoutMs, env, maxBuffer: 1 << 26 },
+      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
+  });
+}
+
 /**
  * Start `npx --no-install dendrite ...args` in its own process group, wait until stderr matches
  * `ready`, wait `delayMs`, then send SIGINT to the group (what Ctrl-C in a terminal does).

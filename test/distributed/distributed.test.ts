@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as dd from '../../src/index.js';
 import { shardOrder } from '../../src/distributed/sampler.js';
 
-const SCRIPT = path.join(__dirname, 'scripts', 'train.mjs');
+const SCRIPT = path.join(__dirname, 'scripts', 'scenario.mjs');
 const work = mkdtempSync(path.join(os.tmpdir(), 'dendrite-dist-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -32,6 +32,7 @@ interface RankResult {
   rank: number; size: number; mpi: boolean; error?: string; code?: string;
   initial?: number[][]; final?: number[][]; history?: Record<string, number[]>; iterations?: number;
   localSize?: number; threadLevel?: string; threads?: number; compiled?: boolean;
+  checks?: Record<string, unknown>;
 }
 
 let runs = 0;
@@ -165,6 +166,19 @@ describe.runIf(mpirun)('distributed under mpirun -np 2', () => {
     expect(stderr).toContain('dendrite: rank 1 of 2 failed, ending the job: Error: callback failed on purpose');
     expect(results.filter((r) => r.final)).toHaveLength(0);
     expect(Date.now() - started).toBeLessThan(60_000);
+  });
+
+  it('collectives: sum, avg, min, max, broadcast, barrier, 64 in flight at once, 12 MB in pieces; the event loop runs while waiting; finalize', () => {
+    const { status, stderr, results } = run(2, { scenario: 'api' });
+    expect(status, stderr).toBe(0);
+    for (const { checks } of results) {
+      expect(checks).toMatchObject({
+        sum: [3, -1, 10], avg: [0.5, 2], min: [0, -1], max: [1, 0], broadcast: [1, 1.5], concurrentWrong: 0, bigWrong: 0,
+        afterFinalize: 'Expected a running communicator for a collective but received one finalized by distributed.finalize()',
+      });
+    }
+    // rank 0 waited ~300 ms for rank 1 inside the allreduce; its 10 ms timer kept firing
+    expect(results[0].checks!.ticksWhileWaiting).toBeGreaterThan(10);
   });
 
   it('init under mpirun: MPI with multiple-thread support, one thread per rank on this machine', () => {

@@ -2,14 +2,16 @@
  * `dendrite compare`: the same MLP trained for every activation x optimizer
  * (x gradient-descent mode x seed) on one data set; a ranked table, results
  * files and curve plots. Ctrl-C stops between batches and still writes what ran.
+ * With --distributed under `mpirun -np N`, each run trains data-parallel across
+ * the ranks: every rank runs the same grid in the same order; rank 0 reports.
  */
 import path from 'node:path';
 import { Command } from 'commander';
 import * as dd from '../../index.js';
-import type { Dataset } from '../../data/index.js';
-import { addDataOptions, addOutputOptions, applyRuntime, loadFromFlags, withInterrupt, type DataFlags } from '../common.js';
+import { argumentError, type Dataset } from '../../data/index.js';
+import { addDataOptions, addOutputOptions, applyRuntime, loadFromFlags, type DataFlags } from '../common.js';
+import { jobLine, launchedByMpi, onRoot, QuietExit, rankOutput, withRankInterrupt } from '../distributed.js';
 import { parseIntegerFlag, parseIntegerList, parseNumberFlag } from '../options.js';
-import { Output } from '../output.js';
 import { ProgressBar } from '../progress.js';
 import {
   activationChoices, DEFAULT_ACTIVATIONS, DEFAULT_OPTIMIZERS, MODES, OPTIMIZERS, parseLearningRates, parseList, type Mode,
@@ -32,6 +34,7 @@ interface CompareFlags extends DataFlags {
   baseline: boolean;
   js: boolean;
   plots: boolean;
+  distributed?: boolean;
   backend?: string;
   threads?: string;
   out: string;
@@ -58,6 +61,9 @@ export function compareCommand(): Command {
       'Default (no flags): 7 activations x 8 optimizers in mini-batch mode, 1 seed, 100 epochs on the',
       'generated spirals: a few seconds. The full grid, --modes batch,stochastic,minibatch --seeds 5,',
       'is 15x the runs, and stochastic epochs take about 10x longer: a few minutes on 2 cores.',
+      '',
+      'Data-parallel: `mpirun -np 2 npx dendrite compare --distributed` trains every run across the ranks',
+      '(--batch-size rows per rank, gradients averaged every step); rank 0 prints and writes the results.',
     ].join('\n'));
   addDataOptions(cmd)
     .option('--activations <list>', `activations, comma-separated, among ${activationChoices().join(', ')}; 'default' = ${DEFAULT_ACTIVATIONS.filter((a) => a !== 'linear').join(',')}; 'all'`)
@@ -72,6 +78,7 @@ export function compareCommand(): Command {
     .option('--no-baseline', 'leave out the linear baseline')
     .option('--no-js', 'skip the native-versus-pure-JS timing of the best combination')
     .option('--no-plots', 'skip the SVG / PNG plots')
+    .option('--distributed', 'train each run data-parallel across the ranks of an MPI job (launch with mpirun -np N; batch size per rank)')
     .option('--backend <name>', 'backend of the grid: cpu (native, default) or js (pure TypeScript)')
     .option('--threads <n>', 'native threads (default: all cores)')
     .option('--out <dir>', 'directory for results.* and the plots', 'dendrite-out');
@@ -80,7 +87,18 @@ export function compareCommand(): Command {
 }
 
 async function runCompare(flags: CompareFlags): Promise<void> {
-  const out = new Output(flags);
+  // Size 1 without mpirun; under mpirun every rank joins the job (and gets its share of the cores).
+  const dist = dd.distributed.init();
+  const out = rankOutput(dist, flags);
+  if (dist.size > 1 && !flags.distributed) {
+    // Without it every rank would run the whole grid on its own and write the same files.
+    if (!dist.isRoot) throw new QuietExit(2);
+    throw argumentError(`dendrite compare under mpirun (${dist.size} ranks)`, '--distributed', 'no --distributed (without it, every rank would run the whole grid alone and write the same files)');
+  }
+  if (flags.distributed && dist.size === 1) {
+    out.note(`note: --distributed runs as a single rank (${launchedByMpi() ? 'mpirun -np 1' : 'not launched by mpirun'}); for data-parallel runs, launch it as `
+      + `\`mpirun -np 2 npx dendrite compare --distributed\`${dd.distributed.compiled ? '' : ' (this build has no MPI: install libopenmpi-dev and rebuild)'}`);
+  }
   const threads = applyRuntime(flags.threads, flags.backend);
   const activations = parseList(flags.activations ?? 'default', '--activations', activationChoices(), DEFAULT_ACTIVATIONS.filter((a) => a !== 'linear'));
   if (flags.baseline && !activations.includes('linear')) activations.unshift('linear');
@@ -100,17 +118,19 @@ async function runCompare(flags: CompareFlags): Promise<void> {
   const total = activations.length * optimizers.length * modes.length * seeds;
   const started = performance.now();
   let live = new ProgressBar(false, total, 'compare');
-  const { runs, interrupted, jsComparison } = await withInterrupt(
+  const { runs, interrupted, jsComparison } = await withRankInterrupt(dist,
     () => { live.stop(); out.note('\nInterrupted: stopping after the current batch and writing the results so far (Ctrl-C again quits at once)'); },
     async (signal) => {
       out.note(`dendrite compare: ${data.description}`);
       out.note(`${total} runs (${activations.length} activations x ${optimizers.length} optimizers x ${modes.length} mode(s) x ${seeds} seed(s)), `
         + `MLP ${[data.features, ...config.hidden, data.classes].join('-')}, ${config.epochs} epochs, backend ${dd.getBackend()}, ${threads} thread(s)`);
+      if (dist.size > 1) out.note(jobLine(dist, batchSize) + (modes.some((m) => m !== 'minibatch') ? ' in minibatch mode (stochastic: 1 row per rank; batch: every row)' : ''));
       const native = dd.backends().find((b) => b.name === 'cpu');
       if (dd.getBackend() === 'js' && !native?.available) out.note(`note: the native backend is unavailable (${native?.reason}); running on pure JS, which is much slower`);
       live = new ProgressBar(out.progress, total, 'compare');
       const grid = await runGrid(config, {
         signal,
+        distributed: dist.size > 1 ? dist : undefined,
         onRunStart: (c) => live.status(`${c.activation} + ${c.optimizer} (${c.mode}${seeds > 1 ? `, seed ${c.seed}` : ''})`),
         onEpoch: (c, epoch) => {
           if (live.live) live.status(`${c.activation} + ${c.optimizer} (${c.mode}${seeds > 1 ? `, seed ${c.seed}` : ''}) epoch ${epoch + 1}/${config.epochs}`);
@@ -121,7 +141,10 @@ async function runCompare(flags: CompareFlags): Promise<void> {
       live.stop();
       const best = summarize(grid.runs)[0];
       let versus = null;
-      if (flags.js && !grid.interrupted && best && dd.getBackend() === 'cpu') {
+      if (flags.js && dist.size > 1) {
+        // It times one process against another; ranks sharing the cores would skew it. Skipped on every rank.
+        out.note('note: skipping the native-versus-pure-JS timing under mpirun (it times a single process; run `dendrite compare` without mpirun for it)');
+      } else if (flags.js && !grid.interrupted && best && dd.getBackend() === 'cpu') {
         out.note(`Timing the best combination (${best.activation} + ${best.optimizer}) on the pure-JS backend next to native ...`);
         versus = await compareWithJs({ data, hidden: config.hidden, batchSize, lr, mode: best.mode, activation: best.activation, optimizer: best.optimizer, maxEpochs: config.epochs }, { signal })
           .catch((err) => { if (signal.aborted) return null; throw err; });
@@ -133,7 +156,7 @@ async function runCompare(flags: CompareFlags): Promise<void> {
   const backend = dd.backends().find((b) => b.name === dd.getBackend());
   const { data: _data, ...rest } = config;
   const report: CompareReport = {
-    dendrite: { version: dd.version, backend: dd.getBackend(), isa: backend?.isa, threads },
+    dendrite: { version: dd.version, backend: dd.getBackend(), isa: backend?.isa, threads, ranks: dist.size },
     data: { name: data.name, description: data.description, features: data.features, classes: data.classes, trainRows: data.train.rows, testRows: data.test.rows },
     config: rest,
     interrupted,
@@ -142,7 +165,9 @@ async function runCompare(flags: CompareFlags): Promise<void> {
     jsComparison,
     runs,
   };
-  const written = await writeCompareFiles(flags.out, report, flags.plots);
+  // Every rank has the same results: rank 0 writes and prints them while the others wait for it.
+  const written = await onRoot(dist, () => writeCompareFiles(flags.out, report, flags.plots));
+  if (!written) return;
   out.print(rankedTable(report));
   out.print();
   for (const line of verdict(report)) out.print(line);

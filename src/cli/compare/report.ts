@@ -14,7 +14,8 @@ import type { BackendComparison } from './versus-js.js';
 
 /** Everything compare reports. */
 export interface CompareReport {
-  dendrite: { version: string; backend: string; isa?: string; threads: number };
+  /** ranks: processes of a data-parallel job (compare --distributed under mpirun), 1 otherwise. */
+  dendrite: { version: string; backend: string; isa?: string; threads: number; ranks?: number };
   data: { name: string; description: string; features: number; classes: number; trainRows: number; testRows: number };
   config: Omit<CompareConfig, 'data'>;
   interrupted: boolean;
@@ -144,7 +145,8 @@ function resultsMarkdown(report: CompareReport, plots: string[]): string {
     '',
     `MLP ${[report.data.features, ...c.hidden, report.data.classes].join('-')} (softmax cross-entropy), ${c.epochs} epochs, `
       + `${c.seeds} seed${c.seeds > 1 ? 's' : ''}, modes: ${c.modes.map((m) => modeLabel(m, c.batchSize)).join(', ')}. `
-      + `dendrite ${report.dendrite.version}, backend ${report.dendrite.backend}${report.dendrite.isa ? ` (${report.dendrite.isa})` : ''}, ${report.dendrite.threads} thread(s); ${report.seconds.toFixed(1)} s in all.`
+      + `dendrite ${report.dendrite.version}, backend ${report.dendrite.backend}${report.dendrite.isa ? ` (${report.dendrite.isa})` : ''}, ${report.dendrite.threads} thread(s)`
+      + `${(report.dendrite.ranks ?? 1) > 1 ? ` x ${report.dendrite.ranks} data-parallel ranks (batch size per rank)` : ''}; ${report.seconds.toFixed(1)} s in all.`
       + (report.interrupted ? ' **Interrupted**: partial results.' : ''),
     '',
     `Ranked by validation accuracy${c.seeds > 1 ? ' (mean ± std over seeds)' : ''}; "epochs to" is the first epoch reaching ${c.target * 100}% validation accuracy.`,

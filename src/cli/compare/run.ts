@@ -87,6 +87,8 @@ export function buildModel(data: Dataset, hidden: number[], activation: string, 
 /** Hooks of runGrid. */
 export interface GridHooks {
   signal?: AbortSignal;
+  /** Train each run data-parallel across this job's ranks (every rank runs the same grid). */
+  distributed?: dd.Distributed;
   onRunStart?(cell: GridCell, index: number, total: number): void;
   onEpoch?(cell: GridCell, epoch: number, logs: dd.Logs): void;
   onRunEnd?(result: RunResult, index: number, total: number): void;
@@ -133,6 +135,7 @@ export async function trainOne(config: CompareConfig, cell: GridCell, hooks: Gri
     await model.fit(x, data.train.y, {
       epochs: config.epochs, batchSize: batchSizeOf(cell.mode, config.batchSize), shuffle: true, seed: cell.seed,
       validationData: [vx, data.test.y], callbacks: [recorder, dd.callbacks.terminateOnNaN()], signal: hooks.signal,
+      distributed: hooks.distributed,
     });
   } catch (err) {
     if (isAbort(err)) status = 'aborted';

@@ -1,7 +1,8 @@
-// Data-parallel scenarios, run by test/distributed/*.test.ts as `node train.mjs <json>` (one rank)
-// or under `mpirun -np 2`. Each rank writes <out>/rank<r>.json: its initial and final weights,
-// history and rank info. Scenarios: 'equivalence' (default), 'mismatch', 'throw', 'info';
-// plain: true fits without the distributed option.
+// Data-parallel scenarios, run by test/distributed/*.test.ts as `node scenario.mjs <json>` (one
+// rank) or under `mpirun -np 2`. Each rank writes <out>/rank<r>.json: its initial and final
+// weights, history and rank info. Scenarios: 'equivalence' (default; plain: true fits without
+// the distributed option), 'mismatch', 'throw', 'info', 'api' (the collectives themselves).
+// Every scenario ends without process.exit: the process must exit by itself.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import dd from '../../../dist/index.js';
@@ -15,7 +16,42 @@ const write = (data) => {
   writeFileSync(path.join(out, `rank${dist.rank}.json`), JSON.stringify({ rank: dist.rank, size: dist.size, mpi: dist.mpi, ...data }));
 };
 
-if (scenario === 'info') {
+if (scenario === 'api') {
+  const r = dist.rank;
+  const checks = {};
+  const f32 = Float32Array.from([r + 1, -r, 10 * r]);
+  await dist.allreduce(f32);  // sum
+  checks.sum = Array.from(f32);
+  checks.avg = Array.from(await dist.allreduce(Float64Array.of(r, 2 * r + 1), 'avg'));
+  checks.min = Array.from(await dist.allreduce(Float64Array.of(r, -r), 'min'));
+  checks.max = Array.from(await dist.allreduce(Float32Array.of(r, -r), 'max'));
+  checks.broadcast = Array.from(await dist.broadcast(Float64Array.of(r, r * r + 0.5), 1));
+  await dist.barrier();
+  // 64 collectives in flight at once: one FIFO thread keeps them in the same order on every rank
+  const many = Array.from({ length: 64 }, (_, i) => Float32Array.from({ length: 1000 + i * 977 }, () => i + r));
+  await Promise.all(many.map((a) => dist.allreduce(a)));
+  checks.concurrentWrong = many.filter((a, i) => a.some((v) => v !== 2 * i + 1)).length;
+  // a large buffer (several 1 MiB pieces, not a multiple of the piece)
+  const big = new Float32Array(3_000_001).map((_, i) => (i % 7) + r);
+  await dist.allreduce(big, 'avg');
+  checks.bigWrong = big.filter((v, i) => v !== (i % 7) + 0.5).length;
+  // the event loop keeps running while a collective waits for a late rank
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 10);
+  if (r === 1) await new Promise((resolve) => setTimeout(resolve, 300));
+  await dist.allreduce(Float32Array.of(1));
+  clearInterval(timer);
+  checks.ticksWhileWaiting = ticks;
+  dd.distributed.finalize();
+  dd.distributed.finalize();  // idempotent
+  try {
+    await dist.allreduce(Float32Array.of(1));
+    checks.afterFinalize = 'no error';
+  } catch (err) {
+    checks.afterFinalize = err.message;
+  }
+  write({ checks });
+} else if (scenario === 'info') {
   write({ localRank: dist.localRank, localSize: dist.localSize, threadLevel: dist.threadLevel, threads: dd.getNumThreads(), compiled: dd.distributed.compiled });
 } else {
   // A seeded 3-class problem; every rank holds the same rows (as with a DistributedSampler).
