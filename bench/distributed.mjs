@@ -2,7 +2,8 @@
 // torch 1.13 has), on this machine with one thread per rank:
 //   allreduce latency (4 KB) and bandwidth (1M, 10M floats), median of repeated calls with a
 //     barrier before each, through the API fit uses (the communication thread);
-//   training samples/s of model.fit (Adam, synthetic data) at 1 and 2 ranks, per-rank batch B,
+//   training samples/s of model.fit (Adam, synthetic data) at 1 and 2 ranks (best of 3 alternating
+//     rounds each), per-rank batch B,
 //     and the scaling efficiency samples/s(2) / (2 x samples/s(1)), for the MLP 784-256-128-10
 //     (B 64) and the wide 4096-4096-10 (B 64 and 256) where compute dominates;
 //   a napkin model of the efficiency on 8 machines over 25 Gb/s Ethernet and on 8 GPUs over
@@ -82,10 +83,19 @@ const models = [
   { name: 'wide 4096-4096-10', layers: [4096, 4096, 10], batch: 256, steps: quick ? 4 : 10 },
 ];
 const training = [];
+const rounds = quick ? 1 : 3;
 for (const m of models) {
   const spec = { mode: 'train', layers: m.layers, batch: m.batch, steps: m.steps };
-  const one = dendrite(1, spec).result;
-  const two = dendrite(2, spec).result;
+  // alternate 1 and 2 ranks for a few rounds and keep each one's best: other work on the cores
+  // slows single runs at random, and efficiency is a ratio of two runs
+  let one = null;
+  let two = null;
+  for (let round = 0; round < rounds; round++) {
+    const a = dendrite(1, spec).result;
+    const b = dendrite(2, spec).result;
+    if (!one || a.samplesPerSecond > one.samplesPerSecond) one = a;
+    if (!two || b.samplesPerSecond > two.samplesPerSecond) two = b;
+  }
   const t1 = torch({ ...spec, ranks: 1, steps: Math.max(2, Math.ceil(m.steps / 2)) })?.result ?? null;
   const t2 = torch({ ...spec, ranks: 2, steps: Math.max(2, Math.ceil(m.steps / 2)) })?.result ?? null;
   const params = m.layers.slice(1).reduce((n, u, i) => n + (m.layers[i] + 1) * u, 0);
