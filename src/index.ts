@@ -27,7 +27,7 @@ export type { DenseOptions, ActivationSpec, Layer, InitializerName } from './lay
 export { Sequential, sequential } from './model/sequential.js';
 export type { CompileOptions, CompileConfig, SequentialOptions, EvaluateOptions } from './model/sequential.js';
 export { loadModel, loadWeights } from './io/load.js';
-export type { LoadWeightsOptions } from './io/load.js';
+export type { LoadWeightsOptions, LoadModelOptions } from './io/load.js';
 export type { SaveOptions, SaveWeightsOptions } from './io/save.js';
 export type { WeightsLayout } from './io/layout.js';
 export type { FitOptions } from './model/fit.js';

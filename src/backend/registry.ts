@@ -67,16 +67,24 @@ export function backends(): BackendInfo[] {
  * @throws DendriteError if the name is unknown or the backend is unavailable here.
  */
 export function setBackend(name: BackendName): void {
-  if (!BACKEND_NAMES.includes(name)) throw invalidParameter('backend', `one of ${BACKEND_NAMES.map((n) => `'${n}'`).join(', ')}`, name);
+  active = backendNamed(name);
+}
+
+/**
+ * The backend called `name` (internal: a model's own `backend` option).
+ * @throws DendriteError if the name is unknown or the backend is unavailable here.
+ */
+export function backendNamed(name: BackendName, option = 'backend'): Backend {
+  if (!BACKEND_NAMES.includes(name)) throw invalidParameter(option, `one of ${BACKEND_NAMES.map((n) => `'${n}'`).join(', ')}`, name);
   const backend = name === 'js' ? jsBackend : name === 'cpu' ? cpuBackend : getCudaBackend();
   if (!backend) {
     const info = backends().find((b) => b.name === name);
     throw new DendriteError(
-      `Expected an available backend for backend but received '${name}' (${info?.reason ?? 'unknown reason'})`,
+      `Expected an available backend for ${option} but received '${name}' (${info?.reason ?? 'unknown reason'})`,
       'ERR_DENDRITE_BACKEND_UNAVAILABLE',
     );
   }
-  active = backend;
+  return backend;
 }
 
 /** The name of the active backend. */

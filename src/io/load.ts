@@ -7,6 +7,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { backendNamed } from '../backend/registry.js';
+import type { BackendName } from '../backend/backend.js';
 import { DendriteError, invalidParameter } from '../errors.js';
 import { Dense, type DenseOptions } from '../layer/dense.js';
 import { Loss } from '../loss/index.js';
@@ -30,15 +32,23 @@ export interface LoadWeightsOptions {
   layout?: WeightsLayout;
 }
 
+export interface LoadModelOptions {
+  /** The loaded model's own backend (SequentialOptions.backend), e.g. 'cuda' on a GPU server. */
+  backend?: BackendName;
+}
+
 /**
  * Load a model saved with `model.save(dir)`: the architecture and weights, and
  * when it was saved compiled, the optimizer, loss and metrics, plus the
  * optimizer state if it was saved (so `fit` continues the same trajectory).
  * @param dir the directory given to model.save()
+ * @param options `backend`: the model's own backend (default: it follows dd.setBackend)
  * @throws DendriteError naming the file, for a missing model.json or any malformed or mismatched file
  */
-export async function loadModel(dir: string): Promise<Sequential> {
+export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<Sequential> {
   if (typeof dir !== 'string' || dir === '') throw invalidParameter('dir', 'a directory path', dir);
+  const backend = checkOptions(options, ['backend']).backend as BackendName | undefined;
+  if (backend !== undefined) backendNamed(backend);  // before reading files: fail fast
   const jsonPath = path.join(dir, MODEL_FILE);
   let text: string;
   try {
@@ -48,7 +58,7 @@ export async function loadModel(dir: string): Promise<Sequential> {
     throw fileError(dir, `a directory written by model.save() (with ${MODEL_FILE})`, `a path without ${jsonPath}`);
   }
   const description = parseModelJson(text, jsonPath);
-  const model = rebuild(description, jsonPath);
+  const model = rebuild(description, jsonPath, backend);
 
   const weightsPath = path.join(dir, WEIGHTS_FILE);
   const weights = await readSafetensors(weightsPath);
@@ -97,14 +107,14 @@ async function readSafetensors(file: string): Promise<ParsedSafetensors> {
 }
 
 /** The Sequential described by model.json, with freshly initialised weights. */
-function rebuild(description: ModelJson, source: string): Sequential {
+function rebuild(description: ModelJson, source: string, backend?: BackendName): Sequential {
   const { seed, layers } = description.model;
   const dense = layers.map((config, i) => rebuilt("a Dense layer config (className 'dense')", `model.layers[${i}]`, source, () => {
     const { className, ...options } = config;
     if (className !== 'dense') throw invalidParameter('className', "'dense'", className);
     return new Dense(options as unknown as DenseOptions);
   }));
-  return rebuilt('a Sequential config', 'model', source, () => new Sequential(dense, { seed }));
+  return rebuilt('a Sequential config', 'model', source, () => new Sequential(dense, { seed, backend }));
 }
 
 /** make(), with a DendriteError it throws restated as a problem of `name` in the file. */

@@ -3,7 +3,6 @@
  * forward, loss, backward and one fused optimizer step per batch over
  * preallocated buffers; validation, callbacks, schedules, progress, abort.
  */
-import { activeBackend } from '../backend/registry.js';
 import { DendriteError, invalidDescribed, invalidParameter } from '../errors.js';
 import { Random } from '../random.js';
 import { LRSchedule } from '../schedule/schedule.js';
@@ -138,7 +137,7 @@ async function fitRanks(model: Sequential, x: TensorLike, y: unknown, options: F
     ? { kind: 'classes', data: allTargets.data.subarray(0, rows) }
     : { kind: 'values', data: allTargets.data.subarray(0, rows * units) };
   const trainingSet = { x: all.data.subarray(0, rows * width), rows, targets, batchSize };
-  const backend = activeBackend();
+  const backend = model.computeBackend();
   const native = backend.name === 'cpu' ? nativeAddon() : null;
   const runner: BatchRunner = native
     ? new NativeRunner(native, model, objective, trainingSet, parallel ? parallel.bucketBytes >> 2 : 0)

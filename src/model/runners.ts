@@ -70,7 +70,7 @@ export class JsRunner implements BatchRunner {
       totals[1] += correct[i];
       net.backward(backend);
       if (gradArena) await this.parallel!.allreduce(gradArena, 'avg');
-      optimizer.step(params, grads);
+      optimizer.stepOn(backend, params, grads);
       if (performance.now() - lastYield > YIELD_EVERY_MS) {
         await new Promise((resolve) => setImmediate(resolve));
         lastYield = performance.now();

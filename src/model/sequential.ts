@@ -3,7 +3,8 @@
  * dendrite optimizer. Batch, mini-batch and stochastic gradient descent are
  * `fit` with batchSize n (or 'full'), 128/256, or 1.
  */
-import { activeBackend } from '../backend/registry.js';
+import { activeBackend, backendNamed } from '../backend/registry.js';
+import type { Backend, BackendName } from '../backend/backend.js';
 import { DendriteError, invalidDescribed, invalidParameter } from '../errors.js';
 import { Dense } from '../layer/dense.js';
 import { Optimizer, type OptimizerConfig } from '../optimizer/optimizer.js';
@@ -44,6 +45,12 @@ export interface CompileConfig {
 export interface SequentialOptions {
   /** Seed of the weight initialisation (layer i uses seed + i unless it has its own). Default 0. */
   seed?: number;
+  /**
+   * The backend this model trains and predicts on ('js' | 'cpu' | 'cuda'), whatever
+   * dd.setBackend says. Default: none, the model follows dd.setBackend. Checked at creation
+   * (an unavailable backend throws ERR_DENDRITE_BACKEND_UNAVAILABLE); not saved with the model.
+   */
+  backend?: BackendName;
 }
 
 export interface EvaluateOptions {
@@ -57,6 +64,9 @@ const MAX_CACHED_NETWORKS = 6;
 export class Sequential {
   readonly layers: Dense[];
   readonly seed: number;
+  /** The model's own backend (the `backend` option), or undefined: it follows dd.setBackend. */
+  readonly backend: BackendName | undefined;
+  #backend: Backend | null;
   #optimizer: Optimizer | null = null;
   #objective: Objective | null = null;
   #grads: Float32Array[] | null = null;
@@ -68,8 +78,10 @@ export class Sequential {
   #predictions: Promise<unknown> = Promise.resolve();
 
   constructor(layers: Dense[], options: SequentialOptions = {}) {
-    const o = checkOptions(options, ['seed']);
+    const o = checkOptions(options, ['seed', 'backend']);
     this.seed = checkInteger(o.seed ?? 0, 'seed', 0, 2 ** 32 - 1);
+    this.#backend = o.backend === undefined ? null : backendNamed(o.backend as BackendName);
+    this.backend = this.#backend?.name;
     if (!Array.isArray(layers) || layers.length === 0) throw invalidParameter('layers', 'a non-empty array of layers', layers);
     layers.forEach((layer, i) => {
       if (!(layer instanceof Dense)) throw invalidParameter(`layers[${i}]`, 'a layer from dd.layers', layer);
@@ -92,6 +104,11 @@ export class Sequential {
   /** Output width. */
   get outputSize(): number {
     return this.layers[this.layers.length - 1].units;
+  }
+
+  /** The backend this model computes on now: its own, else the active one (internal). */
+  computeBackend(): Backend {
+    return this.#backend ?? activeBackend();
   }
 
   /** Every trainable tensor, layer by layer ([W0, b0, W1, b1, ...]). */
@@ -199,7 +216,7 @@ export class Sequential {
     this.#checkIdle('predict or evaluate');
     const width = this.inputSize;
     const order = identity(rows);
-    const backend = activeBackend();
+    const backend = this.computeBackend();
     for (let start = 0; start < rows; start += batchSize) {
       const count = Math.min(batchSize, rows - start);
       const net = this.network(count);
@@ -215,7 +232,7 @@ export class Sequential {
     const { data, rows } = inputRows(x, this.inputSize);
     const units = this.outputSize;
     const out = new Float32Array(rows * units);
-    const native = activeBackend().name === 'cpu' ? nativeAddon() : null;
+    const native = this.computeBackend().name === 'cpu' ? nativeAddon() : null;
     if (native) {
       // the whole forward pass in one native call (its own trainer: predictAsync may be running)
       this.#checkIdle('predict or evaluate');
@@ -235,7 +252,7 @@ export class Sequential {
   predictAsync(x: TensorLike, options: EvaluateOptions = {}): Promise<Tensor> {
     const run = async (): Promise<Tensor> => {
       const batchSize = checkInteger(checkOptions(options, ['batchSize']).batchSize ?? 128, 'batchSize', 1);
-      const native = activeBackend().name === 'cpu' ? nativeAddon() : null;
+      const native = this.computeBackend().name === 'cpu' ? nativeAddon() : null;
       if (!native) {
         await new Promise((resolve) => setImmediate(resolve));
         return this.predict(x, options);
@@ -332,7 +349,7 @@ export function identity(n: number): Uint32Array {
 export function evaluateRows(model: Sequential, objective: Objective, data: Float32Array, rows: number, targets: Targets, batchSize: number): Record<string, number> {
   const units = model.outputSize;
   const order = identity(rows);
-  const backend = activeBackend();
+  const backend = model.computeBackend();
   let lossSum = 0;
   let correct = 0;
   const buffers = new Map<number, Int32Array | Float32Array>();

@@ -5,6 +5,7 @@
  * step's coefficients follow from their options and the step count.
  */
 import { activeBackend } from '../backend/registry.js';
+import type { Backend } from '../backend/backend.js';
 import type { OptimizerKernel } from '../backend/kernel-ids.js';
 import { DendriteError, invalidDescribed, invalidParameter } from '../errors.js';
 import { Tensor, checkAttached } from '../tensor.js';
@@ -133,6 +134,11 @@ export abstract class Optimizer {
    * position). All tensors are updated in one backend call.
    */
   step(params: TensorList, grads: TensorList): void {
+    this.stepOn(activeBackend(), params, grads);
+  }
+
+  /** step() on a given backend (internal: models with their own backend). */
+  stepOn(backend: Backend, params: TensorList, grads: TensorList): void {
     const ps = dataOf(params, 'params');
     const gs = dataOf(grads, 'grads');
     if (gs.length !== ps.length) {
@@ -148,7 +154,7 @@ export abstract class Optimizer {
     this.#ensureState(ps.map((p) => p.length), slots);
     const coeffs = (this.#coeffs ??= new Float64Array(this.coefficientCount));
     this.coefficients(this.#step + 1, coeffs);
-    activeBackend().optimizerStep(this.kernel, ps, gs, this.#state!, slots.length, coeffs);
+    backend.optimizerStep(this.kernel, ps, gs, this.#state!, slots.length, coeffs);
     this.#step++;
   }
 
