@@ -1,4 +1,5 @@
 /** Shared test helpers: golden fixtures, tolerance checks, backend/ISA variants. */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as dd from '../src/index.js';
@@ -100,4 +101,20 @@ export function activationFromGolden(name: string, params: Record<string, unknow
     case 'log_softmax': return dd.activation('logSoftmax');
     default: return dd.activation(name as dd.ActivationName);
   }
+}
+
+/**
+ * Whether the mpirun tests can run here: `mpirun` on PATH and a build with MPI;
+ * otherwise why not (printed as the skip note).
+ */
+export function mpiSupport(): { ok: boolean; reason: string } {
+  let mpirun = true;
+  try {
+    execFileSync('mpirun', ['--version'], { stdio: 'ignore' });
+  } catch {
+    mpirun = false;
+  }
+  if (!mpirun) return { ok: false, reason: 'mpirun not found (apt-get install openmpi-bin libopenmpi-dev)' };
+  if (!dd.distributed.compiled) return { ok: false, reason: 'this dendrite build has no MPI (DENDRITE_MPI)' };
+  return { ok: true, reason: '' };
 }

@@ -1,25 +1,15 @@
 // Data-parallel commands: `mpirun -np 2 npx dendrite train | compare --distributed | info` (skipped with a
 // note without mpirun or without MPI in the build), and what they say without mpirun.
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as dd from '../../src/index.js';
 import { dendrite, mpiDendrite, tempDir } from './run.js';
+import { mpiSupport } from '../helpers.js';
 
-function hasMpirun(): boolean {
-  try {
-    execFileSync('mpirun', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const mpirun = hasMpirun();
-const canRun = mpirun && dd.distributed.compiled;
-if (!canRun) {
-  console.warn(`NOTE: skipping the mpirun CLI tests: ${mpirun ? 'this dendrite build has no MPI (DENDRITE_MPI)' : 'mpirun not found (apt-get install openmpi-bin libopenmpi-dev)'}`);
-}
+const mpi = mpiSupport();
+const canRun = mpi.ok;
+if (!canRun) console.warn(`NOTE: skipping the mpirun CLI tests: ${mpi.reason}`);
 
 /** How many times `pattern` matches in `text`. */
 const count = (text: string, pattern: RegExp) => (text.match(new RegExp(pattern.source, `${pattern.flags.replace('g', '')}g`)) ?? []).length;

@@ -3,30 +3,22 @@
  * and, under `mpirun -np 2` (skipped with a note when mpirun is missing), equivalence with a
  * single process at twice the batch, the start-of-fit broadcast, mismatch and fault handling.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as dd from '../../src/index.js';
 import { shardOrder } from '../../src/distributed/sampler.js';
+import { mpiSupport } from '../helpers.js';
 
 const SCRIPT = path.join(__dirname, 'scripts', 'scenario.mjs');
 const work = mkdtempSync(path.join(os.tmpdir(), 'dendrite-dist-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function hasMpirun(): boolean {
-  try {
-    execFileSync('mpirun', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const mpirun = hasMpirun() && dd.distributed.compiled;
-if (!mpirun) {
-  console.log('[test/distributed] SKIPPED the mpirun tests: ' + (hasMpirun() ? 'this build has no MPI (DENDRITE_MPI)' : 'mpirun not found (apt-get install openmpi-bin libopenmpi-dev)'));
-}
+const mpi = mpiSupport();
+const mpirun = mpi.ok;
+if (!mpirun) console.log(`[test/distributed] SKIPPED the mpirun tests: ${mpi.reason}`);
 
 interface RankResult {
   rank: number; size: number; mpi: boolean; error?: string; code?: string;
