@@ -170,7 +170,10 @@ export function init(options: DistributedInitOptions = {}): Distributed {
     setNumThreads(threads === 'auto' ? Math.max(1, Math.floor(os.availableParallelism() / info.localSize)) : threads);
   }
   current = new Distributed(info, bucketBytes, native);
-  if (info.mpi) process.once('exit', finalize);
+  if (info.mpi) {
+    process.on('uncaughtExceptionMonitor', (err) => (lastUncaught = err));
+    process.once('exit', atExit);
+  }
   return current;
 }
 
@@ -183,6 +186,24 @@ export function finalize(): void {
   finalized = true;
   if (current?.mpi) nativeAddon()?.distFinalize();
 }
+
+/**
+ * At exit: finalize after a clean exit; after a failure (an uncaught exception, a non-zero exit
+ * code) end the whole job instead. MPI_Finalize would wait for the other ranks, which may be
+ * waiting in a collective for this one: both would hang.
+ */
+function atExit(code: number): void {
+  if (code !== 0 && !finalized && current?.mpi) {
+    // node prints an uncaught exception after the 'exit' event, which MPI_Abort never returns from
+    if (lastUncaught !== undefined) {
+      const err = lastUncaught;
+      process.stderr.write(`dendrite: rank ${current.rank} of ${current.size} failed, ending the job: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    }
+    nativeAddon()?.distAbort(code);
+  }
+  finalize();
+}
+let lastUncaught: unknown;
 
 /** Whether this build can run across processes (compiled with MPI). */
 export function mpiCompiled(): boolean {

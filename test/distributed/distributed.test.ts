@@ -161,6 +161,14 @@ describe.runIf(mpirun)('distributed under mpirun -np 2', () => {
     expect(Date.now() - started).toBeLessThan(60_000);
   });
 
+  it('an uncaught exception on one rank outside fit ends the job (its exit does not wait in MPI_Finalize)', () => {
+    const { status, timedOut, stderr, results } = run(2, { scenario: 'uncaught' }, 60_000);
+    expect(timedOut).toBe(false);
+    expect(status).not.toBe(0);
+    expect(stderr).toContain('uncaught on purpose');
+    expect(results).toHaveLength(0);
+  });
+
   it('collectives: sum, avg, min, max, broadcast, barrier, 64 in flight at once, 12 MB in pieces; the event loop runs while waiting; finalize', () => {
     const { status, stderr, results } = run(2, { scenario: 'api' });
     expect(status, stderr).toBe(0);

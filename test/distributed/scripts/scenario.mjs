@@ -1,7 +1,7 @@
 // Data-parallel scenarios, run by test/distributed/*.test.ts as `node scenario.mjs <json>` (one
 // rank) or under `mpirun -np 2`. Each rank writes <out>/rank<r>.json: its initial and final
 // weights, history and rank info. Scenarios: 'equivalence' (default; plain: true fits without
-// the distributed option), 'mismatch', 'throw', 'info', 'api' (the collectives themselves).
+// the distributed option), 'mismatch', 'throw', 'uncaught', 'info', 'api' (the collectives).
 // Every scenario ends without process.exit: the process must exit by itself.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -16,7 +16,12 @@ const write = (data) => {
   writeFileSync(path.join(out, `rank${dist.rank}.json`), JSON.stringify({ rank: dist.rank, size: dist.size, mpi: dist.mpi, ...data }));
 };
 
-if (scenario === 'api') {
+if (scenario === 'uncaught') {
+  // rank 1 dies outside fit while rank 0 waits in a collective: the exit must end the job
+  if (dist.rank === 1) throw new Error('uncaught on purpose');
+  await dist.barrier();
+  write({ passedBarrier: true });
+} else if (scenario === 'api') {
   const r = dist.rank;
   const checks = {};
   const f32 = Float32Array.from([r + 1, -r, 10 * r]);
