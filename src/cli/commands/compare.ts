@@ -62,8 +62,9 @@ export function compareCommand(): Command {
       'generated spirals: a few seconds. The full grid, --modes batch,stochastic,minibatch --seeds 5,',
       'is 15x the runs, and stochastic epochs take about 10x longer: a few minutes on 2 cores.',
       '',
-      'Data-parallel: `mpirun -np 2 npx dendrite compare --distributed` trains every run across the ranks',
-      '(--batch-size rows per rank, gradients averaged every step); rank 0 prints and writes the results.',
+      'Data-parallel: `mpirun -np 2 npx dendrite compare --distributed` trains',
+      'every run across the ranks (--batch-size rows per rank, gradients averaged',
+      'every step); rank 0 prints and writes the results.',
     ].join('\n'));
   addDataOptions(cmd)
     .option('--activations <list>', `activations, comma-separated, among ${activationChoices().join(', ')}; 'default' = ${DEFAULT_ACTIVATIONS.filter((a) => a !== 'linear').join(',')}; 'all'`)

@@ -42,8 +42,9 @@ export function trainCommand(): Command {
       '  layer is added), "optimizer": "adam" | "sgd" | ... | { "className": "Adam", "lr": 0.01 },',
       '  "lr": 0.01, "epochs": 50, "batchSize": 128, "seed": 1 }; flags override the file.',
       '',
-      'Data-parallel: `mpirun -np 2 npx dendrite train ...` trains across the ranks (batch size per rank,',
-      'gradients averaged every step); rank 0 prints and saves. Ctrl-C then ends the whole job, unsaved.',
+      'Data-parallel: `mpirun -np 2 npx dendrite train ...` trains across the ranks',
+      '(batch size per rank, gradients averaged every step); rank 0 prints and',
+      'saves. Ctrl-C then ends the whole job, unsaved.',
     ].join('\n'));
   addDataOptions(cmd)
     .option('--config <file>', 'JSON model file (see above)')
