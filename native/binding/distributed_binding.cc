@@ -28,6 +28,7 @@ struct Notifier {
   napi_env env = nullptr;
   Napi::ThreadSafeFunction tsfn;
   size_t pending = 0;
+  bool released = false;  // after finalize: the queued completions still arrive, nothing new starts
 };
 Notifier notifier;
 
@@ -55,7 +56,7 @@ Napi::Promise Settle(Napi::Env env, std::future<std::string> result, Napi::Value
       if (err.empty()) done->deferred.Resolve(env.Undefined());
       else done->deferred.Reject(Napi::Error::New(env, "MPI collective failed: " + err).Value());
       delete done;
-      if (--notifier.pending == 0) notifier.tsfn.Unref(env);
+      if (--notifier.pending == 0 && !notifier.released) notifier.tsfn.Unref(env);
     });
     return "";
   });
@@ -141,11 +142,10 @@ Napi::Value Barrier(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Finalize(const Napi::CallbackInfo& info) {
-  Communicator::instance().finalize();
-  if (notifier.env == static_cast<napi_env>(info.Env()) && notifier.tsfn) {
-    notifier.tsfn.Release();
-    notifier = Notifier{};
-    notifier.env = info.Env();  // finalized: no new notifier
+  Communicator::instance().finalize();  // runs the queued collectives first
+  if (notifier.env == static_cast<napi_env>(info.Env()) && notifier.tsfn && !notifier.released) {
+    notifier.released = true;
+    notifier.tsfn.Release();  // delivers the completions already queued, then goes away
   }
   return info.Env().Undefined();
 }

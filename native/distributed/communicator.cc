@@ -42,7 +42,9 @@ Launch detect_launch() {
   } else if (std::getenv("PMIX_RANK") || std::getenv("PMI_RANK")) {
     l.launched = true;
     l.rank = env_int("PMIX_RANK", env_int("PMI_RANK", 0));
-    l.size = pmix_size > 0 ? pmix_size : pmi_size > 0 ? pmi_size : 1;
+    // PMIx launchers (srun --mpi=pmix) may not export a size: 0 = unknown, MPI tells
+    const int slurm_size = env_int("SLURM_NTASKS", -1);
+    l.size = pmix_size > 0 ? pmix_size : pmi_size > 0 ? pmi_size : slurm_size > 0 ? slurm_size : 0;
     l.local_rank = env_int("MPI_LOCALRANKID", env_int("PMI_LOCAL_RANK", 0));
     l.local_size = env_int("MPI_LOCALNRANKS", env_int("PMI_LOCAL_SIZE", 1));
   }
@@ -66,13 +68,8 @@ std::string Communicator::start(bool force, size_t chunk_elements) {
   info_.local_size = l.local_size;
   if (!l.launched && !force) return "";  // plain node: size 1, no MPI, no daemon
   if (!mpi_compiled()) return l.size == 1 && !force ? "" : "built without MPI";
-  // OpenMPI installs backtrace handlers for SIGABRT/SIGBUS/SIGFPE; keep node's own.
-  setenv("OMPI_MCA_opal_signal", "", 0);
-  // Ranks' compute threads fill the cores (threads = cores / local ranks): a waiting rank's
-  // communication thread yields its core instead of spinning on it (wide MLP on 2 ranks x 1
-  // core: 206 vs 211-225 ms a step; 4 KB latency unchanged). The user's setting wins.
-  setenv("OMPI_MCA_mpi_yield_when_idle", "1", 0);
-  const std::string err = mpi_init(&info_.rank, &info_.size, &info_.thread_level);
+  // (The binding's caller sets OMPI_MCA_* defaults in the environment first: src/distributed.)
+  const std::string err = mpi_init(&info_.rank, &info_.size, &info_.local_rank, &info_.local_size, &info_.thread_level);
   if (!err.empty()) return err;
   info_.mpi = true;
   info_.library = mpi_library_version();

@@ -32,7 +32,7 @@ const char* level_name(int level) {
 
 bool mpi_compiled() { return true; }
 
-std::string mpi_init(int* rank, int* size, std::string* thread_level) {
+std::string mpi_init(int* rank, int* size, int* local_rank, int* local_size, std::string* thread_level) {
   int initialized = 0;
   MPI_Initialized(&initialized);
   int provided = MPI_THREAD_SINGLE;
@@ -49,6 +49,13 @@ std::string mpi_init(int* rank, int* size, std::string* thread_level) {
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);  // errors come back as codes, not aborts
   MPI_Comm_rank(MPI_COMM_WORLD, rank);
   MPI_Comm_size(MPI_COMM_WORLD, size);
+  // The ranks on this machine, whatever the launcher exported.
+  MPI_Comm node;
+  if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) == MPI_SUCCESS) {
+    MPI_Comm_rank(node, local_rank);
+    MPI_Comm_size(node, local_size);
+    MPI_Comm_free(&node);
+  }
   return "";
 }
 

@@ -13,7 +13,7 @@ const char kNoMpi[] = "built without MPI";
 }
 
 bool mpi_compiled() { return false; }
-std::string mpi_init(int*, int*, std::string*) { return kNoMpi; }
+std::string mpi_init(int*, int*, int*, int*, std::string*) { return kNoMpi; }
 std::string mpi_allreduce(void*, size_t, DType, ReduceOp) { return kNoMpi; }
 std::string mpi_broadcast(void*, size_t, int) { return kNoMpi; }
 std::string mpi_barrier() { return kNoMpi; }

@@ -12,13 +12,15 @@ import { checkBoolean, checkInteger, checkNumber, checkOptions } from '../valida
 import type { Callback, Logs, TrainingControl } from './callbacks.js';
 import { inputRows, targetRows, type Targets } from './data.js';
 import { nativeAddon } from '../native.js';
-import { JsRunner, NativeRunner, type BatchRunner } from './runners.js';
+import { JsRunner, NativeRunner, type BatchRunner, type TrainingSet } from './runners.js';
 import { History } from './history.js';
 import { Progress } from './progress.js';
 import { evaluateRows, type Sequential } from './sequential.js';
-import { checkDistributed, type Distributed } from '../distributed/communicator.js';
-import { shardLength, shardOrder } from '../distributed/sampler.js';
+import { checkDistributed, collective, raisedTogether, together, withCollectivesReserved, type Distributed } from '../distributed/communicator.js';
+import { shardLength, shardOrderUnchecked } from '../distributed/sampler.js';
 import { agreeOnSetup, broadcastStart, reduceSpan } from '../distributed/sync.js';
+import type { Objective } from './objective.js';
+import type { Optimizer } from '../optimizer/optimizer.js';
 
 export interface FitOptions {
   /** Passes over the training data (integer >= 1). Default 1. */
@@ -50,23 +52,70 @@ export interface FitOptions {
   distributed?: Distributed;
 }
 
-// Errors every rank raises together (from reduced values): fit rejects normally with them.
-const COLLECTIVE_ERRORS = new Set(['ERR_DENDRITE_DISTRIBUTED_MISMATCH', 'ERR_DENDRITE_NAN_LOSS']);
+// One distributed fit at a time in a process: its collectives (some posted by the native
+// training thread) must not interleave with another fit's.
+let distributedFitRunning = false;
 
 export async function fitModel(model: Sequential, x: TensorLike, y: unknown, options: FitOptions): Promise<History> {
   const given = (options !== null && typeof options === 'object' ? options : {}) as FitOptions;
   const dist = checkDistributed(given.distributed);
-  if (!dist || dist.size === 1) return fitRanks(model, x, y, options, null);
+  if (!dist || dist.size === 1) return train(model, prepare(model, x, y, options, null), null);
+  let claimed = false;
   try {
-    return await fitRanks(model, x, y, options, dist);
+    if (distributedFitRunning) throw new DendriteError('Expected no other distributed fit running for distributed but received one in progress in this process', 'ERR_DENDRITE_INVALID_STATE');
+    distributedFitRunning = claimed = true;
+    return await withCollectivesReserved(async () => {
+      // Every rank validates first and then learns whether all succeeded: an invalid argument
+      // rejects on every rank (the same error where it was invalid) instead of ending the job.
+      let plan: FitPlan | null = null;
+      let failure: unknown = null;
+      try {
+        plan = prepare(model, x, y, options, dist);
+      } catch (err) {
+        failure = err;
+      }
+      const failed = await collective(dist, Float64Array.of(failure === null ? 0 : 1), 'max');
+      if (failed[0] > 0) {
+        throw together(failure instanceof Error ? failure : new DendriteError(
+          'Expected every rank to start fit for distributed but received an invalid argument on another rank (its error is reported there)',
+          'ERR_DENDRITE_DISTRIBUTED_PEER',
+        ));
+      }
+      return train(model, plan!, dist);
+    });
   } catch (err) {
+    if (raisedTogether(err)) throw err;
     // The other ranks would wait forever in their next collective: end the job.
-    if (err instanceof DendriteError && COLLECTIVE_ERRORS.has(err.code)) throw err;
     return dist.abort(err);
+  } finally {
+    if (claimed) distributedFitRunning = false;
   }
 }
 
-async function fitRanks(model: Sequential, x: TensorLike, y: unknown, options: FitOptions, parallel: Distributed | null): Promise<History> {
+/** Everything fit needs, validated; no collective has run yet. */
+interface FitPlan {
+  objective: Objective;
+  optimizer: Optimizer;
+  epochs: number;
+  shuffle: boolean;
+  seed: number;
+  split: number;
+  verbose: 0 | 1;
+  signal: AbortSignal | undefined;
+  hooks: Callback[];
+  schedules: LRSchedule[];
+  plateaus: ReduceLROnPlateau[];
+  nanGuard: boolean;
+  perBatch: boolean;
+  rows: number;
+  epochRows: number;
+  batchSize: number;
+  batchOption: unknown;
+  validation: { data: Float32Array; rows: number; targets: Targets } | null;
+  trainingSet: TrainingSet;
+}
+
+function prepare(model: Sequential, x: TensorLike, y: unknown, options: FitOptions, parallel: Distributed | null): FitPlan {
   const objective = model.objective('fit');
   const optimizer = model.optimizer!;
   const o = checkOptions(options, ['epochs', 'batchSize', 'shuffle', 'seed', 'validationSplit', 'validationData', 'callbacks', 'verbose', 'signal', 'distributed']);
@@ -88,7 +137,7 @@ async function fitRanks(model: Sequential, x: TensorLike, y: unknown, options: F
   const all = inputRows(x, width);
   const allTargets = targetRows(y, all.rows, units, classes, unit);
   let rows = all.rows;
-  let validation: { data: Float32Array; rows: number; targets: Targets } | null = null;
+  let validation: FitPlan['validation'] = null;
   if (o.validationData !== undefined) {
     if (split > 0) throw invalidDescribed('validationData', 'either validationData or validationSplit', 'both');
     if (!Array.isArray(o.validationData) || o.validationData.length !== 2) throw invalidParameter('validationData', 'an array [x, y]', o.validationData);
@@ -110,7 +159,6 @@ async function fitRanks(model: Sequential, x: TensorLike, y: unknown, options: F
   if (rows < 1) throw invalidDescribed('x', 'at least one training row', `${rows}`);
   // Rows each rank visits per epoch (its shard; all of them in a single process).
   const epochRows = parallel ? shardLength(rows, parallel.size) : rows;
-  const ranks = parallel?.size ?? 1;
   const batchSize = o.batchSize === 'full' ? epochRows : checkInteger(o.batchSize ?? 32, 'batchSize', 1);
 
   const hooks: Callback[] = [];
@@ -125,73 +173,99 @@ async function fitRanks(model: Sequential, x: TensorLike, y: unknown, options: F
       if ((c as { terminateOnNaN?: boolean }).terminateOnNaN) nanGuard = true;
     } else throw invalidParameter(`callbacks[${i}]`, 'a callback object or a schedule', c);
   });
-  const perBatch = hooks.some((h) => h.onBatchBegin || h.onBatchEnd);
+  const targets: Targets = allTargets.kind === 'classes'
+    ? { kind: 'classes', data: allTargets.data.subarray(0, rows) }
+    : { kind: 'values', data: allTargets.data.subarray(0, rows * units) };
+  return {
+    objective, optimizer, epochs, shuffle, seed, split, verbose, signal, hooks, schedules, plateaus, nanGuard,
+    perBatch: hooks.some((h) => h.onBatchBegin || h.onBatchEnd), rows, epochRows, batchSize, batchOption: o.batchSize ?? 32, validation,
+    trainingSet: { x: all.data.subarray(0, rows * width), rows, targets, batchSize },
+  };
+}
 
+async function train(model: Sequential, plan: FitPlan, parallel: Distributed | null): Promise<History> {
+  const { objective, optimizer, epochs, shuffle, verbose, signal, hooks, schedules, plateaus, rows, epochRows, batchSize, validation } = plan;
+  const units = model.outputSize;
+  const ranks = parallel?.size ?? 1;
   const control: TrainingControl = { stopTraining: false, getWeights: () => model.getWeights(), setWeights: (w) => model.setWeights(w) };
   const history = new History();
   const order = new Uint32Array(rows);
   for (let i = 0; i < rows; i++) order[i] = i;
   const shard = parallel ? new Uint32Array(epochRows) : order;
   const batches = Math.ceil(epochRows / batchSize);
-  const targets: Targets = allTargets.kind === 'classes'
-    ? { kind: 'classes', data: allTargets.data.subarray(0, rows) }
-    : { kind: 'values', data: allTargets.data.subarray(0, rows * units) };
-  const trainingSet = { x: all.data.subarray(0, rows * width), rows, targets, batchSize };
   const backend = model.computeBackend();
   const native = backend.name === 'cpu' ? nativeAddon() : null;
   const runner: BatchRunner = native
-    ? new NativeRunner(native, model, objective, trainingSet, parallel ? parallel.bucketBytes >> 2 : 0)
-    : new JsRunner(model, objective, trainingSet, backend, parallel);
-  // Spans of batches per runner call: 1 with per-batch callbacks, ~20 updates per epoch with a progress bar.
-  const spanSize = perBatch ? 1 : verbose === 1 ? Math.max(1, Math.ceil(batches / 20)) : batches;
+    ? new NativeRunner(native, model, objective, plan.trainingSet, parallel ? parallel.bucketBytes >> 2 : 0)
+    : new JsRunner(model, objective, plan.trainingSet, backend, parallel);
+  // Spans of batches per runner call: 1 with per-batch callbacks, ~20 per epoch with a progress bar
+  // (or, in a distributed fit, an abort signal: ranks stop together at a span's end).
+  let spanSize = plan.perBatch ? 1 : verbose === 1 || (parallel && signal) ? Math.max(1, Math.ceil(batches / 20)) : batches;
+  let nanGuard = plan.nanGuard;
+  let seed = plan.seed;
+  if (parallel) {
+    // Every rank must run the same collectives: agree on the setup, take the smallest span and
+    // the NaN guard if any rank has it, then start from rank 0's weights, optimizer state and seed.
+    const params = model.parameters().map((p) => p.data);
+    const agreed = await agreeOnSetup(parallel, {
+      parameters: params.reduce((n, p) => n + p.length, 0),
+      rows,
+      description: JSON.stringify([
+        model.layers.map((l) => [l.inputSize, l.units, l.activation.getConfig(), l.useBias]), objective.loss.name, objective.loss.options,
+        objective.accuracy, optimizer.getConfig(), epochs, plan.batchOption, shuffle, plan.split, validation?.rows ?? 0, backend.name,
+        parallel.bucketBytes, schedules.map((s) => s.constructor.name), plateaus.length,
+      ]),
+      minimum: [spanSize],
+      maximum: [nanGuard ? 1 : 0],
+    });
+    spanSize = agreed.minimum[0];
+    nanGuard = agreed.maximum[0] > 0;
+  }
   const losses = new Float64Array(spanSize);
   const correct = new Float64Array(spanSize);
   const totals = new Float64Array(3);
-  const reduced = parallel ? new Float64Array(2 * spanSize + 2) : null;
+  const reduced = parallel ? new Float64Array(2 * spanSize + 3) : null;
   const progress = new Progress(verbose === 1 && (parallel?.isRoot ?? true), epochs, batches);
+  // In a distributed fit an abort is agreed on at the end of each span (ranks must stop together).
   const onAbort = () => runner.abort();
-  signal?.addEventListener('abort', onAbort);
+  if (!parallel) signal?.addEventListener('abort', onAbort);
   try {
     for (const h of hooks) await h.onTrainBegin?.(control);
-    let shuffleSeed = seed;
     if (parallel) {
-      const params = model.parameters().map((p) => p.data);
-      await agreeOnSetup(parallel, {
-        parameters: params.reduce((n, p) => n + p.length, 0),
-        rows,
-        description: JSON.stringify([
-          model.layers.map((l) => [l.inputSize, l.units, l.activation.getConfig(), l.useBias]), objective.loss.name, objective.loss.options,
-          objective.accuracy, optimizer.className, epochs, o.batchSize ?? 32, shuffle, split, validation?.rows ?? 0, backend.name,
-        ]),
-      });
-      shuffleSeed = await broadcastStart(parallel, params, optimizer, seed);
+      // after onTrainBegin, so that weights a callback set on rank 0 reach every rank
+      seed = await broadcastStart(parallel, model.parameters().map((p) => p.data), optimizer, seed);
+      control.stopTraining = await anyRank(parallel, control.stopTraining);
     }
-    const rng = new Random(shuffleSeed);
+    const rng = new Random(seed);
     let logs: Logs = {};
     for (let epoch = 0; epoch < epochs && !control.stopTraining; epoch++) {
       const started = performance.now();
       for (const h of hooks) await h.onEpochBegin?.(epoch, control);
       if (shuffle) rng.shuffle(order);
-      if (parallel) shardOrder(order, parallel.rank, parallel.size, shard);
+      if (parallel) shardOrderUnchecked(order, parallel.rank, parallel.size, shard);
       progress.startEpoch(epoch);
       let lossSum = 0;
       let hits = 0;
       for (let first = 0; first < batches; first += spanSize) {
-        if (signal?.aborted) throw abortError(signal);
-        if (perBatch) for (const h of hooks) await h.onBatchBegin?.(first, control);
+        if (!parallel && signal?.aborted) throw abortError(signal);
+        if (plan.perBatch) for (const h of hooks) await h.onBatchBegin?.(first, control);
         const count = Math.min(spanSize, batches - first);
         const done = await runner.run(shard, first, count, losses, correct, totals);
-        if (parallel) await reduceSpan(parallel, done, losses, correct, totals, reduced!);
+        if (parallel && (await reduceSpan(parallel, done, losses, correct, totals, reduced!, signal?.aborted ?? false))) {
+          throw together(abortError(signal));
+        }
         if (nanGuard && totals[2] >= 0) {
           const batch = first + totals[2];
-          throw new DendriteError(`Expected a finite loss for epoch ${epoch} batch ${batch} but received ${losses[totals[2]]} (terminateOnNaN)`, 'ERR_DENDRITE_NAN_LOSS');
+          throw together(new DendriteError(`Expected a finite loss for epoch ${epoch} batch ${batch} but received ${losses[totals[2]]} (terminateOnNaN)`, 'ERR_DENDRITE_NAN_LOSS'));
         }
         lossSum += totals[0];
         hits += totals[1];
-        if (perBatch) for (let i = 0; i < done; i++) for (const h of hooks) await h.onBatchEnd?.(first + i, { loss: losses[i] }, control);
+        if (plan.perBatch) for (let i = 0; i < done; i++) for (const h of hooks) await h.onBatchEnd?.(first + i, { loss: losses[i] }, control);
         if (done < count) throw abortError(signal);
         progress.batch(first + count, lossSum / (Math.min(epochRows, (first + count) * batchSize) * ranks));
       }
+      // In a distributed fit the padded rows (DistributedSampler repeats a few to even out the
+      // shards) count too, as in PyTorch.
       logs = { loss: lossSum / (epochRows * ranks) };
       if (objective.accuracy) logs.accuracy = hits / (epochRows * ranks * objective.perRow(units));
       if (validation) {
@@ -203,10 +277,8 @@ async function fitRanks(model: Sequential, x: TensorLike, y: unknown, options: F
       history.record(epoch, logs);
       progress.endEpoch(logs);
       for (const h of hooks) await h.onEpochEnd?.(epoch, logs, control);
-      if (parallel) {  // one rank's callback stopping training stops every rank
-        const stop = await parallel.allreduce(Float64Array.of(control.stopTraining ? 1 : 0), 'max');
-        control.stopTraining = stop[0] > 0;
-      }
+      // one rank's callback stopping training stops every rank
+      if (parallel) control.stopTraining = await anyRank(parallel, control.stopTraining);
       for (const s of schedules) s.step();
       for (const p of plateaus) p.step(logs.valLoss ?? logs.loss);
     }
@@ -215,6 +287,11 @@ async function fitRanks(model: Sequential, x: TensorLike, y: unknown, options: F
     signal?.removeEventListener('abort', onAbort);
   }
   return history;
+}
+
+/** Whether `flag` is set on any rank. */
+async function anyRank(dist: Distributed, flag: boolean): Promise<boolean> {
+  return (await collective(dist, Float64Array.of(flag ? 1 : 0), 'max'))[0] > 0;
 }
 
 function abortError(signal: AbortSignal | undefined): Error {

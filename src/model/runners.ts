@@ -4,7 +4,7 @@
  * runner is the same loop in TypeScript on the active backend.
  */
 import type { Backend } from '../backend/backend.js';
-import type { Distributed } from '../distributed/communicator.js';
+import { collective, type Distributed } from '../distributed/communicator.js';
 import { kernelIndex, optimizerIndex, type ActivationKernel } from '../backend/kernel-ids.js';
 import type { NativeAddon, NativeTrainer, NativeTrainerLayer } from '../native.js';
 import { gatherRows, type Targets } from './data.js';
@@ -69,7 +69,7 @@ export class JsRunner implements BatchRunner {
       totals[0] += losses[i] * rows;
       totals[1] += correct[i];
       net.backward(backend);
-      if (gradArena) await this.parallel!.allreduce(gradArena, 'avg');
+      if (gradArena) await collective(this.parallel!, gradArena, 'avg');
       optimizer.stepOn(backend, params, grads);
       if (performance.now() - lastYield > YIELD_EVERY_MS) {
         await new Promise((resolve) => setImmediate(resolve));

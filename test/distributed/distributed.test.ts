@@ -25,6 +25,8 @@ interface RankResult {
   initial?: number[][]; final?: number[][]; history?: Record<string, number[]>; iterations?: number;
   localSize?: number; threadLevel?: string; threads?: number; compiled?: boolean;
   checks?: Record<string, unknown>;
+  name?: string;
+  notes?: Record<string, unknown>;
 }
 
 let runs = 0;
@@ -64,6 +66,15 @@ describe('shardOrder (DistributedSampler)', () => {
     }
     expect(seen.every((c) => c === 1)).toBe(true);
   });
+  it('checks its arguments (public as dd.distributed.shardOrder)', () => {
+    expect(dd.distributed.shardOrder).toBe(shardOrder);
+    expect(() => shardOrder(Uint32Array.of(1, 2), 0, 0)).toThrow(/^Expected an integer >= 1 .*for size but received 0/);
+    expect(() => shardOrder(Uint32Array.of(1, 2), 2, 2)).toThrow(/^Expected an integer >= 0 and <= 1 for rank but received 2/);
+    expect(() => shardOrder(Uint32Array.of(1, 2), 0.5, 2)).toThrow(/for rank but received 0.5/);
+    expect(() => shardOrder([1, 2] as never, 0, 2)).toThrow(/^Expected a Uint32Array for order but received/);
+    expect(() => shardOrder(new Uint32Array(0), 0, 2)).toThrow('Expected at least one row for order but received an empty Uint32Array');
+  });
+
   it('pads like PyTorch (repeating the first rows) so every rank gets ceil(N/S) rows', () => {
     const order = epoch(10);
     // torch: indices += indices[:padding]; rank r takes indices[r::S]
@@ -139,6 +150,77 @@ describe.runIf(mpirun)('distributed under mpirun -np 2', () => {
     expect({ ...r1.history, time: [] }).toEqual({ ...r0.history, time: [] });
     r0.history!.loss.forEach((l, i) => expect(l).toBeCloseTo(one.results[0].history!.loss[i], 6));
     r0.history!.accuracy.forEach((a, i) => expect(a).toBeCloseTo(one.results[0].history!.accuracy[i], 6));
+  });
+
+  it('padded shards, a partial last batch and a validation split: identical ranks and histories', () => {
+    const { status, stderr, results: [r0, r1] } = run(2, { scenario: 'padded' });
+    expect(status, stderr).toBe(0);
+    expect(r0.final).toEqual(r1.final);
+    expect(r0.history!.valLoss).toHaveLength(r0.history!.loss.length);
+    expect({ ...r0.history, time: [] }).toEqual({ ...r1.history, time: [] });
+    expect(r0.iterations).toBe(60); // 3203 rows - 320 held out = 2883 -> 1442 per rank -> 15 batches of 100, 4 epochs
+  });
+
+  it('settings that may differ per rank are agreed: progress and per-batch hooks on rank 0 only', () => {
+    const { status, stderr, results: [r0, r1] } = run(2, { scenario: 'uneven' });
+    expect(status, stderr).toBe(0);
+    expect(r0.final).toEqual(r1.final);
+    expect(r0.iterations).toBe(52); // 4 epochs of 13 batches of 128 (1600 rows per rank)
+  });
+
+  it.each([
+    ['a different learning rate', 'lr'],
+    ['a different gradient bucket size', 'bucket'],
+  ])('%s on one rank is a mismatch on every rank', (_what, scenario) => {
+    const { status, results } = run(2, { scenario });
+    expect(status).toBe(0);
+    expect(results).toHaveLength(2);
+    for (const r of results) {
+      expect(r.code).toBe('ERR_DENDRITE_DISTRIBUTED_MISMATCH');
+      expect(r.error).toMatch(/but received different layers, loss, optimizer settings, schedules, bucket sizes or fit options across the 2 ranks/);
+    }
+  });
+
+  it('an invalid option on one rank rejects fit on every rank (no job abort)', () => {
+    const { status, results: [r0, r1] } = run(2, { scenario: 'invalid' });
+    expect(status).toBe(0);
+    expect(r1.error).toBe('Expected an integer >= 1 for epochs but received 0');
+    expect(r0.code).toBe('ERR_DENDRITE_DISTRIBUTED_PEER');
+    expect(r0.error).toMatch(/^Expected every rank to start fit for distributed but received an invalid argument on another rank/);
+  });
+
+  it('terminateOnNaN on rank 0 only stops every rank at the same batch', () => {
+    const { status, results } = run(2, { scenario: 'nan' });
+    expect(status).toBe(0);
+    expect(results.map((r) => r.error)).toEqual([
+      'Expected a finite loss for epoch 0 batch 12 but received NaN (terminateOnNaN)',
+      'Expected a finite loss for epoch 0 batch 12 but received NaN (terminateOnNaN)',
+    ]);
+  });
+
+  it('stopTraining set in onTrainBegin on one rank stops every rank before the first epoch', () => {
+    const { status, results } = run(2, { scenario: 'stop' });
+    expect(status).toBe(0);
+    for (const r of results) {
+      expect(r.iterations).toBe(0);
+      expect(r.final).toEqual(results[0].initial); // rank 0's weights, broadcast
+    }
+  });
+
+  it("one rank's abort signal stops every rank at the same span with an AbortError", () => {
+    const { status, timedOut, results } = run(2, { scenario: 'abort' });
+    expect(timedOut).toBe(false);
+    expect(status).toBe(0);
+    expect(results.map((r) => r.name)).toEqual(['AbortError', 'AbortError']);
+  });
+
+  it("the application's own collectives are refused while a distributed fit runs", () => {
+    const { status, results } = run(2, { scenario: 'busy' });
+    expect(status).toBe(0);
+    for (const r of results) {
+      expect(r.iterations).toBe(52);
+      expect(r.notes!.busy).toBe('Expected no distributed fit in progress for allreduce but received a call during one (wait for fit to resolve)');
+    }
   });
 
   it('ranks with different models fail with the same clear error on every rank', () => {

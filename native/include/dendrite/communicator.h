@@ -29,7 +29,7 @@ enum class ReduceOp { sum, avg, min, max };
 // starts (OpenMPI, PMIx and PMI launchers); launched == false under plain node.
 struct Launch {
   bool launched = false;
-  int rank = 0, size = 1, local_rank = 0, local_size = 1;
+  int rank = 0, size = 1, local_rank = 0, local_size = 1;  // size 0: launched, size not in the environment
 };
 Launch detect_launch();
 
@@ -37,7 +37,7 @@ Launch detect_launch();
 // Each returns "" on success or the error text. Only the communication thread calls the
 // collectives; init and finalize run on the thread that owns the communicator.
 bool mpi_compiled();
-std::string mpi_init(int* rank, int* size, std::string* thread_level);
+std::string mpi_init(int* rank, int* size, int* local_rank, int* local_size, std::string* thread_level);
 std::string mpi_allreduce(void* data, size_t n, DType type, ReduceOp op);  // op: sum/min/max
 std::string mpi_broadcast(void* data, size_t bytes, int root);
 std::string mpi_barrier();

@@ -1,7 +1,10 @@
 // Data-parallel scenarios, run by test/distributed/*.test.ts as `node scenario.mjs <json>` (one
 // rank) or under `mpirun -np 2`. Each rank writes <out>/rank<r>.json: its initial and final
 // weights, history and rank info. Scenarios: 'equivalence' (default; plain: true fits without
-// the distributed option), 'mismatch', 'throw', 'uncaught', 'info', 'api' (the collectives).
+// the distributed option), 'padded', and ranks that differ: 'mismatch', 'lr', 'bucket', 'uneven'
+// (progress and per-batch hooks on rank 0 only), 'nan' (terminateOnNaN on rank 0 only), 'stop'
+// (rank 1 stops in onTrainBegin), 'invalid' (a bad option on rank 1), 'abort' (rank 1's signal),
+// 'busy' (a collective during fit); faults: 'throw', 'uncaught'; 'info', 'api' (the collectives).
 // Every scenario ends without process.exit: the process must exit by itself.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,7 +13,8 @@ import dd from '../../../dist/index.js';
 const args = JSON.parse(process.argv[2] ?? '{}');
 const { scenario = 'equivalence', out, optimizer = 'sgd', backend = 'cpu', batchSize = 128, steps = 50, plain = false } = args;
 dd.setBackend(backend);
-const dist = dd.distributed.init();
+// 'bucket': rank 1 uses a different gradient bucket size (a setting every rank must share)
+const dist = dd.distributed.init(scenario === 'bucket' && process.env.OMPI_COMM_WORLD_RANK === '1' ? { bucketBytes: 4096 } : {});
 const write = (data) => {
   mkdirSync(out, { recursive: true });
   writeFileSync(path.join(out, `rank${dist.rank}.json`), JSON.stringify({ rank: dist.rank, size: dist.size, mpi: dist.mpi, ...data }));
@@ -60,7 +64,8 @@ if (scenario === 'uncaught') {
   write({ localRank: dist.localRank, localSize: dist.localSize, threadLevel: dist.threadLevel, threads: dd.getNumThreads(), compiled: dd.distributed.compiled });
 } else {
   // A seeded 3-class problem; every rank holds the same rows (as with a DistributedSampler).
-  const rows = 3200, width = 10, classes = 3;
+  // 'padded': 3203 rows (the shards are padded), a partial last batch and a validation split.
+  const rows = scenario === 'padded' ? 3203 : 3200, width = 10, classes = 3;
   let s = 12345;
   const rand = () => ((s = (Math.imul(s ^ (s >>> 15), 1 | s) + 0x6d2b79f5) | 0), ((s >>> 0) % 1e6) / 1e6);
   const x = new Float32Array(rows * width).map(() => rand() * 2 - 1);
@@ -68,18 +73,48 @@ if (scenario === 'uncaught') {
   // Rank-dependent initial weights: only the start-of-fit broadcast makes the ranks agree.
   const hidden = scenario === 'mismatch' && dist.rank === 1 ? 33 : 32;
   const model = dd.sequential([dd.layers.dense({ units: hidden, activation: 'tanh', inputSize: width }), dd.layers.dense({ units: classes })], { seed: dist.rank });
-  const opt = optimizer === 'adam' ? new dd.optimizers.Adam({ lr: 0.01 }) : new dd.optimizers.SGD({ lr: 0.1, momentum: 0.9 });
+  const lr = scenario === 'lr' && dist.rank === 1 ? 0.2 : undefined;
+  if (scenario === 'nan') x[1234 * width] = NaN;  // one bad row, in one rank's shard
+  const opt = optimizer === 'adam' ? new dd.optimizers.Adam({ lr: lr ?? 0.01 }) : new dd.optimizers.SGD({ lr: lr ?? 0.1, momentum: 0.9 });
   model.compile({ optimizer: opt, loss: 'softmaxCrossEntropy', metrics: ['accuracy'] });
   const initial = model.getWeights().map((w) => Array.from(w));
-  const callbacks = scenario === 'throw'
-    ? [{ onEpochEnd: (epoch) => { if (dist.rank === 1 && epoch === 0) throw new Error('callback failed on purpose'); } }]
-    : [];
+  const root = dist.rank === 0;
+  const options = {};
+  const callbacks = [];
+  const notes = {};
+  if (scenario === 'throw') callbacks.push({ onEpochEnd: (epoch) => { if (dist.rank === 1 && epoch === 0) throw new Error('callback failed on purpose'); } });
+  // settings that may differ per rank: the span of batches, progress, per-batch hooks, the NaN guard
+  if (scenario === 'uneven') {
+    options.verbose = root ? 1 : 0;
+    if (root) callbacks.push({ onBatchEnd: () => {} });
+  }
+  if (scenario === 'nan' && root) callbacks.push(dd.callbacks.terminateOnNaN());
+  if (scenario === 'stop' && dist.rank === 1) callbacks.push({ onTrainBegin: (control) => { control.stopTraining = true; } });
+  if (scenario === 'invalid' && dist.rank === 1) options.epochs = 0;
+  if (scenario === 'padded') Object.assign(options, { validationSplit: 0.1, batchSize: 100 });
+  if (scenario === 'abort') {
+    // only rank 1's signal fires, in the middle of an epoch
+    const controller = new AbortController();
+    options.signal = controller.signal;
+    callbacks.push({ onEpochBegin: (epoch) => { if (dist.rank === 1 && epoch === 1) setTimeout(() => controller.abort(), 5); } });
+  }
+  if (scenario === 'busy') {
+    // the application's own collective while fit owns the communicator
+    callbacks.push({ onEpochEnd: async () => {
+      try {
+        await dist.allreduce(Float32Array.of(1));
+        notes.busy = 'no error';
+      } catch (err) {
+        notes.busy = err.message;
+      }
+    } });
+  }
   const globalBatch = batchSize * dist.size;
-  const epochs = Math.ceil((steps * globalBatch) / rows);
+  const epochs = options.epochs ?? Math.ceil((steps * globalBatch) / rows) * (scenario === 'abort' ? 20 : 1);
   try {
-    const history = await model.fit(x, y, { epochs, batchSize, seed: 7, callbacks, ...(plain ? {} : { distributed: dist }) });
-    write({ initial, final: model.getWeights().map((w) => Array.from(w)), history: history.history, iterations: opt.iterations });
+    const history = await model.fit(x, y, { epochs, batchSize, seed: 7, callbacks, ...options, ...(plain ? {} : { distributed: dist }) });
+    write({ initial, final: model.getWeights().map((w) => Array.from(w)), history: history.history, iterations: opt.iterations, notes });
   } catch (err) {
-    write({ error: err.message, code: err.code });
+    write({ error: err.message, code: err.code, name: err.name, notes });
   }
 }
