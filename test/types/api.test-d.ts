@@ -13,3 +13,19 @@ expectTypeOf(dd.setBackend).parameter(0).toEqualTypeOf<dd.BackendName>();
 dd.activation('elu', { beta: 1 });
 // @ts-expect-error unknown activation
 dd.activation('relu7');
+
+// distributed
+const dist = dd.distributed.init({ bucketBytes: 1 << 22, threads: 'auto' });
+expectTypeOf(dist).toEqualTypeOf<dd.Distributed>();
+const f32 = new Float32Array(2);
+const f64 = new Float64Array(2);
+expectTypeOf(dist.allreduce(f32, 'avg')).resolves.toEqualTypeOf<typeof f32>();  // the same array, reduced in place
+expectTypeOf(dist.allreduce(f64)).resolves.toEqualTypeOf<typeof f64>();
+expectTypeOf(dist.broadcast(f64, 0)).resolves.toEqualTypeOf<typeof f64>();
+expectTypeOf(dd.distributed.compiled).toEqualTypeOf<boolean>();
+expectTypeOf<dd.FitOptions['distributed']>().toEqualTypeOf<dd.Distributed | undefined>();
+expectTypeOf<dd.SequentialOptions['backend']>().toEqualTypeOf<dd.BackendName | undefined>();
+// @ts-expect-error integer arrays are not reduced
+dist.allreduce(new Int32Array(2));
+// @ts-expect-error unknown reduction
+dist.allreduce(new Float32Array(2), 'prod');
