@@ -269,7 +269,7 @@ async function train(model: Sequential, plan: FitPlan, parallel: Distributed | n
       logs = { loss: lossSum / (epochRows * ranks) };
       if (objective.accuracy) logs.accuracy = hits / (epochRows * ranks * objective.perRow(units));
       if (validation) {
-        const v = evaluateRows(model, objective, validation.data, validation.rows, validation.targets, Math.max(batchSize, 128));
+        const v = await validate(model, objective, validation, Math.max(batchSize, 128), parallel);
         logs.valLoss = v.loss;
         if (v.accuracy !== undefined) logs.valAccuracy = v.accuracy;
       }
@@ -287,6 +287,35 @@ async function train(model: Sequential, plan: FitPlan, parallel: Distributed | n
     signal?.removeEventListener('abort', onAbort);
   }
   return history;
+}
+
+/**
+ * Validation loss and accuracy. In a distributed fit each rank evaluates a contiguous share of
+ * the rows and the sums are reduced: every rank gets the result over all of them.
+ */
+async function validate(model: Sequential, objective: Objective, validation: NonNullable<FitPlan['validation']>, batchSize: number,
+  parallel: Distributed | null): Promise<Record<string, number>> {
+  const { data, rows, targets } = validation;
+  if (!parallel) return evaluateRows(model, objective, data, rows, targets, batchSize);
+  const units = model.outputSize;
+  const width = model.inputSize;
+  const share = Math.ceil(rows / parallel.size);
+  const start = Math.min(rows, parallel.rank * share);
+  const end = Math.min(rows, start + share);
+  const perRow = objective.perRow(units);
+  const sums = new Float64Array(2);  // loss sum, correct predictions
+  if (end > start) {
+    const part: Targets = targets.kind === 'classes'
+      ? { kind: 'classes', data: targets.data.subarray(start, end) }
+      : { kind: 'values', data: targets.data.subarray(start * units, end * units) };
+    const v = evaluateRows(model, objective, data.subarray(start * width, end * width), end - start, part, batchSize);
+    sums[0] = v.loss * (end - start);
+    sums[1] = (v.accuracy ?? 0) * (end - start) * perRow;
+  }
+  await collective(parallel, sums, 'sum');
+  const result: Record<string, number> = { loss: sums[0] / rows };
+  if (objective.accuracy) result.accuracy = sums[1] / (rows * perRow);
+  return result;
 }
 
 /** Whether `flag` is set on any rank. */

@@ -159,6 +159,10 @@ describe.runIf(mpirun)('distributed under mpirun -np 2', () => {
     expect(r0.history!.valLoss).toHaveLength(r0.history!.loss.length);
     expect({ ...r0.history, time: [] }).toEqual({ ...r1.history, time: [] });
     expect(r0.iterations).toBe(60); // 3203 rows - 320 held out = 2883 -> 1442 per rank -> 15 batches of 100, 4 epochs
+    // the last epoch's validation, sharded over the ranks and reduced, is the full evaluation
+    const full = r0.notes!.evaluate as { loss: number; accuracy: number };
+    expect(r0.history!.valLoss.at(-1)).toBeCloseTo(full.loss, 6);
+    expect(r0.history!.valAccuracy.at(-1)).toBeCloseTo(full.accuracy, 9);
   });
 
   it('settings that may differ per rank are agreed: progress and per-batch hooks on rank 0 only', () => {
