@@ -1,7 +1,10 @@
 // npm run test:stress: the long reliability checks, with their figures printed.
 // - 1,000,000 small predict calls and 10,000 training steps: RSS growth after warm-up < 1%
 // - event-loop delay (perf_hooks.monitorEventLoopDelay) during async fit and predictAsync: < 10 ms
+// - under mpirun -np 2 (when available): RSS growth over 10,000 allreduces and 100 distributed
+//   fits < 1%, event-loop delay during a distributed fit < 10 ms
 // Exits non-zero when a target is missed.
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -80,6 +83,26 @@ for (let i = 0; i < (quick ? 5 : 20); i++) await mlp.predictAsync(big.x);
 histogram.disable();
 console.log(`fit + predictAsync: ${((performance.now() - started) / 1000).toFixed(1)} s; event-loop delay p50 ${(histogram.percentile(50) / 1e6).toFixed(2)} ms, p99 ${(histogram.percentile(99) / 1e6).toFixed(2)} ms, max ${(histogram.max / 1e6).toFixed(2)} ms`);
 check('max event-loop delay during fit and predictAsync', histogram.max / 1e6, 10, ' ms');
+
+// 4. data-parallel: two ranks under mpirun (skipped without mpirun or MPI in the build)
+let mpirun = true;
+try {
+  execFileSync('mpirun', ['--version'], { stdio: 'ignore' });
+} catch {
+  mpirun = false;
+}
+if (!mpirun || !dd.distributed.compiled) {
+  console.log(`skip distributed: ${mpirun ? 'this build has no MPI' : 'mpirun not found'}`);
+} else {
+  const rank = path.join(path.dirname(fileURLToPath(import.meta.url)), 'distributed-rank.mjs');
+  const out = execFileSync('mpirun', ['--oversubscribe', '-np', '2', process.execPath, '--expose-gc', rank, ...(quick ? ['--quick'] : [])], {
+    encoding: 'utf8', env: { ...process.env, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1' },
+  });
+  const r = JSON.parse(out.trim().split('\n').at(-1));
+  console.log(`distributed (2 ranks): ${r.calls} allreduces and ${r.fits} fits, RSS ${mb(r.rssBefore)} -> ${mb(r.rssAfter)} MiB; max event-loop delay during a distributed fit ${r.maxDelayMs.toFixed(2)} ms`);
+  check('RSS growth over the distributed collectives and fits', (100 * (r.rssAfter - r.rssBefore)) / r.rssBefore, 1, '%');
+  check('max event-loop delay during a distributed fit', r.maxDelayMs, 10, ' ms');
+}
 
 console.log(failures.length ? `stress: ${failures.length} target(s) missed: ${failures.join('; ')}` : 'stress: all targets met');
 process.exit(failures.length ? 1 : 0);
