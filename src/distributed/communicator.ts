@@ -226,6 +226,12 @@ export function init(options: DistributedInitOptions = {}): Distributed {
   if (native && (threads !== 'auto' || info.localSize > 1)) {
     setNumThreads(threads === 'auto' ? Math.max(1, Math.floor(os.availableParallelism() / info.localSize)) : threads);
   }
+  // One GPU per rank: the i-th rank on a machine uses CUDA device i % devices (read when the CUDA
+  // runtime starts, at its first op; DENDRITE_CUDA_DEVICE set by the user wins).
+  if (native && info.localSize > 1 && process.env.DENDRITE_CUDA_DEVICE === undefined) {
+    const devices = native.cudaInfo().deviceCount;
+    if (devices > 0) process.env.DENDRITE_CUDA_DEVICE = String(info.localRank % devices);
+  }
   current = new Distributed(info, bucketBytes, native);
   if (info.mpi) {
     process.on('uncaughtExceptionMonitor', (err) => (lastUncaught = err));
