@@ -14,6 +14,19 @@ export interface DataFlags {
 }
 
 /** Add --data, --data-dir, --label-column, --limit and --test-limit. */
+/**
+ * A command description from source lines: the lines of a paragraph ('' separates paragraphs)
+ * are joined, so commander wraps the text to the terminal instead of breaking each source line.
+ */
+export function paragraphs(lines: string[]): string {
+  const out: string[][] = [[]];
+  for (const line of lines) {
+    if (line === '') out.push([]);
+    else out[out.length - 1].push(line.trim());
+  }
+  return out.map((p) => p.join(' ')).join('\n\n');
+}
+
 export function addDataOptions(cmd: Command, defaultData: string | undefined = 'spirals'): Command {
   const data = `data set: ${DATA_SPECS.join(' | ')}`;
   if (defaultData) cmd.option('--data <name>', data, defaultData);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import * as dd from '../../index.js';
-import { addOutputOptions, applyRuntime } from '../common.js';
+import { addOutputOptions, applyRuntime, paragraphs } from '../common.js';
 import { jsonNumbers, Output } from '../output.js';
 import { ProgressBar } from '../progress.js';
 import { textTable } from '../report/table.js';
@@ -23,12 +23,12 @@ interface BenchFlags {
 export function benchCommand(): Command {
   const cmd = new Command('bench')
     .summary('short benchmarks: activations, an optimizer step, MLP training; native cpu vs pure js')
-    .description([
+    .description(paragraphs([
       'Time activations (GB/s), one Adam step (ms) and the training of an MLP 784-256-128-10 (samples/s)',
       'on the native cpu backend and the pure-JS backend, plus tfjs and brain.js when they are installed',
       '(in this project or in dendrite\'s bench/ folder). Writes bench.json into --out. About 15 s;',
       '--quick: about 3 s. The full suite with PyTorch and a C roof is `npm run bench` in a dendrite checkout.',
-    ].join('\n'))
+    ]))
     .option('--quick', 'smaller sizes and shorter windows (indicative only)')
     .option('--no-peers', 'skip tfjs and brain.js')
     .option('--threads <n>', 'native threads (default: all cores)')

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import * as dd from '../../index.js';
 import { argumentError, type Dataset } from '../../data/index.js';
-import { addDataOptions, addOutputOptions, applyRuntime, loadFromFlags, type DataFlags } from '../common.js';
+import { addDataOptions, addOutputOptions, applyRuntime, loadFromFlags, type DataFlags, paragraphs } from '../common.js';
 import { jobLine, launchedByMpi, onRoot, QuietExit, rankOutput, withRankInterrupt } from '../distributed.js';
 import { parseIntegerFlag, parseIntegerList, parseNumberFlag } from '../options.js';
 import { ProgressBar } from '../progress.js';
@@ -53,7 +53,7 @@ export function dataDefaults(data: Dataset): { epochs: number; hidden: number[] 
 export function compareCommand(): Command {
   const cmd = new Command('compare')
     .summary('train one MLP per activation x optimizer (x mode x seed) and rank them')
-    .description([
+    .description(paragraphs([
       'Train the same MLP for every combination of activation, optimizer and gradient-descent mode, over',
       'one or more seeds, then print a ranked table and write results.json, results.csv, results.md and',
       'loss / accuracy plots (SVG and PNG) into --out. A linear model (no activation) is the baseline.',
@@ -65,7 +65,7 @@ export function compareCommand(): Command {
       'Data-parallel: `mpirun -np 2 npx dendrite compare --distributed` trains',
       'every run across the ranks (--batch-size rows per rank, gradients averaged',
       'every step); rank 0 prints and writes the results.',
-    ].join('\n'));
+    ]));
   addDataOptions(cmd)
     .option('--activations <list>', `activations, comma-separated, among ${activationChoices().join(', ')}; 'default' = ${DEFAULT_ACTIVATIONS.filter((a) => a !== 'linear').join(',')}; 'all'`)
     .option('--optimizers <list>', `optimizers among ${Object.keys(OPTIMIZERS).join(', ')}; 'default' = ${DEFAULT_OPTIMIZERS.join(',')}; 'all'`)

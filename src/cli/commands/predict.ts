@@ -11,7 +11,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import * as dd from '../../index.js';
 import { applyScaling, argumentError, dataError, readCsvRows, splitCsvLine, type Split } from '../../data/index.js';
-import { addOutputOptions, applyRuntime, loadFromFlags } from '../common.js';
+import { addOutputOptions, applyRuntime, loadFromFlags, paragraphs } from '../common.js';
 import { parseIntegerFlag } from '../options.js';
 import { Output } from '../output.js';
 import { csvText, textTable } from '../report/table.js';
@@ -34,12 +34,12 @@ interface PredictFlags {
 export function predictCommand(): Command {
   const cmd = new Command('predict')
     .summary('predict a data set with a saved model')
-    .description([
+    .description(paragraphs([
       'Load a model saved by `dendrite train --save` and predict --data: the test split of a named data set',
       '(spirals, fashion-mnist, ...), or every row of csv:<file>, with or without its label column (the',
       'features are scaled as in training). Writes predictions.csv into --out; prints the accuracy when',
       'labels are known. Default --data: the data set the model was trained on.',
-    ].join('\n'))
+    ]))
     .requiredOption('--model <dir>', 'directory written by `dendrite train --save` (or model.save)')
     .option('--data <name>', 'data set (default: the one recorded at training)')
     .option('--data-dir <dir>', 'directory of MNIST-format IDX files')

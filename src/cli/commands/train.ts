@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import * as dd from '../../index.js';
-import { addDataOptions, addOutputOptions, applyRuntime, loadFromFlags, type DataFlags } from '../common.js';
+import { addDataOptions, addOutputOptions, applyRuntime, loadFromFlags, type DataFlags, paragraphs } from '../common.js';
 import { jobLine, onRoot, rankOutput, withRankInterrupt } from '../distributed.js';
 import { parseIntegerFlag, parseNumberFlag } from '../options.js';
 import { ProgressBar } from '../progress.js';
@@ -33,7 +33,7 @@ interface TrainFlags extends DataFlags {
 export function trainCommand(): Command {
   const cmd = new Command('train')
     .summary('train a model from a JSON model file and save it')
-    .description([
+    .description(paragraphs([
       'Train the model of --config (default: 2 hidden layers of 64 relu units, Adam) on --data, print the',
       'test loss and accuracy, and save it with model.save(--save) plus dendrite-data.json (the data set,',
       'class names and feature scaling) for `dendrite predict`.',
@@ -45,7 +45,7 @@ export function trainCommand(): Command {
       'Data-parallel: `mpirun -np 2 npx dendrite train ...` trains across the ranks',
       '(batch size per rank, gradients averaged every step); rank 0 prints and',
       'saves. Ctrl-C then ends the whole job, unsaved.',
-    ].join('\n'));
+    ]));
   addDataOptions(cmd)
     .option('--config <file>', 'JSON model file (see above)')
     .option('--epochs <n>', 'epochs (default: the file\'s, else 50)')
