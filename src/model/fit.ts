@@ -60,10 +60,10 @@ export async function fitModel(model: Sequential, x: TensorLike, y: unknown, opt
   const given = (options !== null && typeof options === 'object' ? options : {}) as FitOptions;
   const dist = checkDistributed(given.distributed);
   if (!dist || dist.size === 1) return train(model, prepare(model, x, y, options, null), null);
-  let claimed = false;
+  // Refused before any collective: the running fit goes on, on every rank.
+  if (distributedFitRunning) throw new DendriteError('Expected no other distributed fit running for distributed but received one in progress in this process', 'ERR_DENDRITE_INVALID_STATE');
+  distributedFitRunning = true;
   try {
-    if (distributedFitRunning) throw new DendriteError('Expected no other distributed fit running for distributed but received one in progress in this process', 'ERR_DENDRITE_INVALID_STATE');
-    distributedFitRunning = claimed = true;
     return await withCollectivesReserved(async () => {
       // Every rank validates first and then learns whether all succeeded: an invalid argument
       // rejects on every rank (the same error where it was invalid) instead of ending the job.
@@ -88,7 +88,7 @@ export async function fitModel(model: Sequential, x: TensorLike, y: unknown, opt
     // The other ranks would wait forever in their next collective: end the job.
     return dist.abort(err);
   } finally {
-    if (claimed) distributedFitRunning = false;
+    distributedFitRunning = false;
   }
 }
 

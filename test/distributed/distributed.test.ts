@@ -218,12 +218,13 @@ describe.runIf(mpirun)('distributed under mpirun -np 2', () => {
     expect(results.map((r) => r.name)).toEqual(['AbortError', 'AbortError']);
   });
 
-  it("the application's own collectives are refused while a distributed fit runs", () => {
+  it("the application's own collectives and a second fit are refused while a distributed fit runs", () => {
     const { status, results } = run(2, { scenario: 'busy' });
     expect(status).toBe(0);
     for (const r of results) {
       expect(r.iterations).toBe(52);
       expect(r.notes!.busy).toBe('Expected no distributed fit in progress for allreduce but received a call during one (wait for fit to resolve)');
+      expect(r.notes!.secondFit).toBe('Expected no other distributed fit running for distributed but received one in progress in this process');
     }
   });
 

@@ -107,6 +107,14 @@ if (scenario === 'uncaught') {
       } catch (err) {
         notes.busy = err.message;
       }
+      try {
+        const other = dd.sequential([dd.layers.dense({ units: classes, inputSize: width })]);
+        other.compile({ optimizer: new dd.optimizers.SGD(), loss: 'softmaxCrossEntropy' });
+        await other.fit(x, y, { epochs: 1, distributed: dist });
+        notes.secondFit = 'no error';
+      } catch (err) {
+        notes.secondFit = err.message;
+      }
     } });
   }
   const globalBatch = batchSize * dist.size;
