@@ -3,39 +3,13 @@
 //   sudo apt-get install dataset-fashion-mnist     # Debian/Ubuntu: the IDX files in /usr/share/datasets/fashion-mnist
 //   node examples/fashion-mnist.mjs [dir]          # or a directory holding the four *-ubyte.gz files
 //
-// About 20-30 s on 2 cores. The IDX reader below is deliberately tiny; `dendrite compare
-// --data fashion-mnist` uses dendrite's streaming, validating loader.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
+// About 20-30 s on 2 cores. The IDX reader (fashion-mnist-data.mjs) is deliberately tiny;
+// `dendrite compare --data fashion-mnist` uses dendrite's streaming, validating loader.
 import * as dd from 'dendrite';
+import { CLASSES, loadFashionMnist } from './fashion-mnist-data.mjs';
 
 const dir = process.argv[2] ?? '/usr/share/datasets/fashion-mnist';
-const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
-
-/** An IDX file (gzipped): big-endian header, then uint8 values. */
-function readIdx(name) {
-  let bytes;
-  try {
-    bytes = gunzipSync(readFileSync(path.join(dir, `${name}.gz`)));
-  } catch (err) {
-    console.error(`Cannot read ${path.join(dir, name)}.gz (${err.code ?? err.message}).\nInstall the data: sudo apt-get install dataset-fashion-mnist, or pass a directory with the Fashion-MNIST files.`);
-    process.exit(1);
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (view.getUint16(0) !== 0 || bytes[2] !== 0x08) throw new Error(`${name}: not an IDX file of uint8 values`);
-  const shape = Array.from({ length: bytes[3] }, (_, i) => view.getUint32(4 + 4 * i));
-  return { shape, data: bytes.subarray(4 + 4 * shape.length) };
-}
-
-function load(prefix) {
-  const images = readIdx(`${prefix}-images-idx3-ubyte`);
-  const labels = readIdx(`${prefix}-labels-idx1-ubyte`);
-  const [rows, h, w] = images.shape;
-  const x = new Float32Array(rows * h * w);
-  for (let i = 0; i < x.length; i++) x[i] = images.data[i] / 255;
-  return { x: dd.tensor(x, [rows, h * w]), y: Int32Array.from(labels.data), rows };
-}
+const load = (prefix) => loadFashionMnist(dir, prefix);
 
 const train = load('train');
 const test = load('t10k');
