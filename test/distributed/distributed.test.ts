@@ -4,7 +4,7 @@
  * single process at twice the batch, the start-of-fit broadcast, mismatch and fault handling.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -31,13 +31,13 @@ interface RankResult {
 
 let runs = 0;
 /** Runs the scenario script on `ranks` processes (plain node for 1); returns the exit status, stderr and per-rank results. */
-function run(ranks: number, args: Record<string, unknown>, timeout = 60_000) {
+function run(ranks: number, args: Record<string, unknown>, timeout = 60_000, mpirunArgs: string[] = []) {
   const out = path.join(work, `run${runs++}`);
   const argv = [SCRIPT, JSON.stringify({ ...args, out })];
   const env = { ...process.env, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1' };
   const r = ranks === 1
     ? spawnSync(process.execPath, argv, { encoding: 'utf8', timeout, env })
-    : spawnSync('mpirun', ['--oversubscribe', '-np', String(ranks), process.execPath, ...argv], { encoding: 'utf8', timeout, env });
+    : spawnSync('mpirun', ['--oversubscribe', ...mpirunArgs, '-np', String(ranks), process.execPath, ...argv], { encoding: 'utf8', timeout, env });
   const results: RankResult[] = [];
   for (let rank = 0; rank < ranks; rank++) {
     try {
@@ -150,6 +150,16 @@ describe.runIf(mpirun)('distributed under mpirun -np 2', () => {
     expect({ ...r1.history, time: [] }).toEqual({ ...r0.history, time: [] });
     r0.history!.loss.forEach((l, i) => expect(l).toBeCloseTo(one.results[0].history!.loss[i], 6));
     r0.history!.accuracy.forEach((a, i) => expect(a).toBeCloseTo(one.results[0].history!.accuracy[i], 6));
+  });
+
+  it('over TCP (the transport between machines) with a hostfile, as on a cluster', () => {
+    const hostfile = path.join(work, 'hosts');
+    writeFileSync(hostfile, 'localhost slots=2\n');
+    const one = run(1, { optimizer: 'adam', batchSize: 128 });
+    const two = run(2, { optimizer: 'adam', batchSize: 64 }, 60_000, ['--hostfile', hostfile, '--mca', 'btl', 'self,tcp']);
+    expect(two.status, two.stderr).toBe(0);
+    expect(maxDiff(two.results[0].final!, two.results[1].final!)).toBe(0);
+    expect(maxDiff(two.results[0].final!, one.results[0].final!)).toBeLessThan(2e-6);
   });
 
   it('padded shards, a partial last batch and a validation split: identical ranks and histories', () => {
