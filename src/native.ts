@@ -187,6 +187,8 @@ export interface NativeTrainer {
   predict(x: Float32Array, rows: number, batchSize: number, out: Float32Array): Promise<number>;
   /** Stop the running span between batches. */
   abort(): void;
+  /** The training arrays may have changed since the last run (a device trainer uploads them again). */
+  forgetData(): void;
 }
 
 export interface NativeTrainerSpec {
@@ -199,6 +201,11 @@ export interface NativeTrainerSpec {
   slots: number;
   state: Float32Array;
   coeffCount: number;
+  /**
+   * Where the loop runs: 'cpu' (default), 'cuda' (weights, gradients, optimizer state and data
+   * resident on the GPU) or 'deviceMath' (that device-resident loop over the CUDA math on the CPU).
+   */
+  device?: 'cpu' | 'cuda' | 'deviceMath';
 }
 
 let addon: NativeAddon | null = null;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "dendrite/communicator.h"
+#include "dendrite/device_trainer.h"
 #include "dendrite/trainer.h"
 #include "binding.h"
 #include "convert.h"
@@ -33,7 +34,8 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "NativeTrainer", {InstanceMethod("run", &NativeTrainer::Run), InstanceMethod("predict", &NativeTrainer::Predict),
                                               InstanceMethod("predictSync", &NativeTrainer::PredictSync),
-                                              InstanceMethod("abort", &NativeTrainer::Abort)});
+                                              InstanceMethod("abort", &NativeTrainer::Abort),
+                                              InstanceMethod("forgetData", &NativeTrainer::ForgetData)});
   }
 
   // new NativeTrainer({ layers: [{ inSize, units, weight, bias|null, act, row, alpha, beta, threshold }],
@@ -93,7 +95,24 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
     in_ = ts.layers.front().in;
     out_ = ts.layers.back().out;
     classes_ = ts.loss == LossKind::softmax_cross_entropy;
-    trainer_ = std::make_unique<Trainer>(ts);
+    // device: 'cpu' (default: the CPU kernels over host memory), 'cuda' (device-resident on the
+    // GPU), 'deviceMath' (the same device-resident loop over the CUDA math run on the CPU: tests)
+    const Napi::Value device = spec.Get("device");
+    const std::string where = device.IsString() ? device.As<Napi::String>().Utf8Value() : "cpu";
+    if (where == "cpu") {
+      trainer_ = std::make_unique<Trainer>(ts);
+    } else if (where == "cuda" || where == "deviceMath") {
+      std::string error;
+      std::unique_ptr<Device> d = where == "cuda" ? make_cuda_device(&error) : make_host_device();
+      if (!d) throw Napi::Error::New(env, "Expected a usable CUDA device for device but received none (" + error + ")");
+      try {
+        trainer_ = std::make_unique<DeviceTrainer>(ts, std::move(d));
+      } catch (const std::exception& e) {  // e.g. out of device memory
+        throw Napi::Error::New(env, std::string("CUDA backend: ") + e.what());
+      }
+    } else {
+      ThrowType(env, "'cpu', 'cuda' or 'deviceMath'", "device");
+    }
   }
 
  private:
@@ -198,7 +217,7 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
     if (bucket > 0 && !dist::Communicator::instance().active())
       throw Napi::Error::New(env, "Expected a started communicator for distributed training but received none");
     abort_ = false;
-    Trainer* trainer = trainer_.get();
+    TrainingLoop* trainer = trainer_.get();
     const std::atomic<bool>* abort = &abort_;
     auto* worker = new Worker(env, this, [=] {
       std::unique_ptr<dist::CommReducer> reducer = bucket > 0 ? std::make_unique<dist::CommReducer>(bucket) : nullptr;
@@ -237,7 +256,11 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
   // (small inputs: one native call instead of one per layer).
   Napi::Value PredictSync(const Napi::CallbackInfo& info) {
     const PredictArgs a = CheckPredict(info);
-    trainer_->predict(a.x.data, a.rows, a.batch_size, a.out.data);
+    try {
+      trainer_->predict(a.x.data, a.rows, a.batch_size, a.out.data);
+    } catch (const std::exception& e) {  // a device failure
+      throw Napi::Error::New(info.Env(), std::string("native predict failed: ") + e.what());
+    }
     return info.Env().Undefined();
   }
 
@@ -247,7 +270,7 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
     const PredictArgs a = CheckPredict(info);
     const F32View x = a.x, out = a.out;
     const size_t rows = a.rows, batch_size = a.batch_size;
-    Trainer* trainer = trainer_.get();
+    TrainingLoop* trainer = trainer_.get();
     auto* worker = new Worker(env, this, [=] {
       trainer->predict(x.data, rows, batch_size, out.data);
       return static_cast<double>(rows);
@@ -261,7 +284,14 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
     return info.Env().Undefined();
   }
 
-  std::unique_ptr<Trainer> trainer_;
+  // forgetData(): the training arrays may have changed (a device trainer uploads them again).
+  Napi::Value ForgetData(const Napi::CallbackInfo& info) {
+    RequireIdle(info.Env(), "forgetData");
+    trainer_->forget_data();
+    return info.Env().Undefined();
+  }
+
+  std::unique_ptr<TrainingLoop> trainer_;
   std::vector<Napi::ObjectReference> refs_;
   std::atomic<bool> abort_{false};
   bool running_ = false;

@@ -34,6 +34,12 @@ export interface GemmCall {
 
 export interface Backend {
   readonly name: BackendName;
+  /**
+   * Where fit's native training loop runs for this backend: 'cpu' (the CPU kernels), 'cuda'
+   * (resident on the GPU), 'deviceMath' (that device-resident loop over the CUDA math on the
+   * CPU: tests), or null (the TypeScript loop over this backend's ops).
+   */
+  readonly trainer: 'cpu' | 'cuda' | 'deviceMath' | null;
   /** out[i] = f(x[i]). */
   activationForward(kernel: ActivationKernel, params: ActivationParams, x: Float32Array, out: Float32Array): void;
   /** out[i] = dy[i] * f'(x[i]). */

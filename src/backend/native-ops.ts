@@ -5,7 +5,8 @@
  * call, counted in dd.debug.nativeCalls.
  *
  * On `cuda` each call copies its host arrays to the device, runs the kernel and
- * copies the results back (device-resident training is later work). The same
+ * copies the results back; fit's training loop instead runs resident on the GPU
+ * (native/model/device_trainer.cc, `trainer: 'cuda'`). The same
  * adapter over the addon's `deviceMath` table runs the CUDA device math on the
  * CPU, which is how test/cuda checks the CUDA numerics without a GPU.
  */
@@ -19,8 +20,10 @@ export function createNativeBackend(name: Exclude<BackendName, 'js'>, ops: Nativ
     countNativeCall();
     return fn(...args);
   };
+  const host = (ops as { name?: string }).name === 'host';  // the deviceMath table
   return {
     name,
+    trainer: name === 'cpu' ? 'cpu' : host ? 'deviceMath' : 'cuda',
     activationForward: call((kernel, p, x, out) =>
       ops.activationForward(kernelIndex(kernel), x, out, p.alpha, p.beta, p.threshold)),
     activationBackward: call((kernel, p, x, dy, out) =>

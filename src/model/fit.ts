@@ -194,9 +194,10 @@ async function train(model: Sequential, plan: FitPlan, parallel: Distributed | n
   const shard = parallel ? new Uint32Array(epochRows) : order;
   const batches = Math.ceil(epochRows / batchSize);
   const backend = model.computeBackend();
-  const native = backend.name === 'cpu' ? nativeAddon() : null;
+  // cpu: the native loop; cuda: the same loop resident on the GPU; js: the TypeScript loop.
+  const native = backend.trainer ? nativeAddon() : null;
   const runner: BatchRunner = native
-    ? new NativeRunner(native, model, objective, plan.trainingSet, parallel ? parallel.bucketBytes >> 2 : 0)
+    ? new NativeRunner(native, model, objective, plan.trainingSet, parallel ? parallel.bucketBytes >> 2 : 0, backend.trainer!)
     : new JsRunner(model, objective, plan.trainingSet, backend, parallel);
   // Spans of batches per runner call: 1 with per-batch callbacks, ~20 per epoch with a progress bar
   // (or, in a distributed fit, an abort signal: ranks stop together at a span's end).

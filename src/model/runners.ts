@@ -110,8 +110,11 @@ export function nativeInference(native: NativeAddon, model: Sequential): NativeT
 interface CachedTrainer {
   objective: Objective;
   state: Float32Array;
+  device: NativeDevice;
   trainer: NativeTrainer;
 }
+/** Where a native training loop runs: the CPU kernels, resident on the GPU, or that over the CUDA math on the CPU. */
+export type NativeDevice = 'cpu' | 'cuda' | 'deviceMath';
 // One native trainer per model, reused by later fits while the compiled objective and the
 // optimizer's state arena stay the same (its buffers are allocated once, not per fit).
 const trainers = new WeakMap<Sequential, CachedTrainer>();
@@ -119,14 +122,19 @@ const trainers = new WeakMap<Sequential, CachedTrainer>();
 export class NativeRunner implements BatchRunner {
   readonly #trainer: NativeTrainer;
 
-  /** bucketElements > 0: average gradients across the started communicator's ranks (data-parallel). */
+  /**
+   * device 'cuda': the loop runs resident on the GPU (weights, gradients, optimizer state and
+   * data stay there within a span). bucketElements > 0: average gradients across the started
+   * communicator's ranks (data-parallel).
+   */
   constructor(native: NativeAddon, private readonly model: Sequential, objective: Objective, private readonly data: TrainingSet,
-    private readonly bucketElements = 0) {
+    private readonly bucketElements = 0, device: NativeDevice = 'cpu') {
     const optimizer = model.optimizer!;
     const { kernel, slots, state } = optimizer.nativeState(model.parameters().map((p) => p.data));
     const cached = trainers.get(model);
-    if (cached && cached.objective === objective && cached.state === state) {
+    if (cached && cached.objective === objective && cached.state === state && cached.device === device) {
       this.#trainer = cached.trainer;
+      this.#trainer.forgetData();  // a new fit: its arrays may hold new values
       return;
     }
     this.#trainer = new native.NativeTrainer({
@@ -138,8 +146,9 @@ export class NativeRunner implements BatchRunner {
       slots,
       state,
       coeffCount: optimizer.stepCoefficientCount,
+      device,
     });
-    trainers.set(model, { objective, state, trainer: this.#trainer });
+    trainers.set(model, { objective, state, device, trainer: this.#trainer });
   }
 
   async run(order: Uint32Array, first: number, count: number, losses: Float64Array, correct: Float64Array, totals: Float64Array): Promise<number> {

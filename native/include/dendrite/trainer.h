@@ -61,10 +61,24 @@ class GradientReducer {
   virtual size_t bucket_elements() const = 0;  // submit once at least this many are ready
 };
 
-class Trainer {
+// A training loop as the binding drives it: Trainer (CPU kernels over host memory) or
+// DeviceTrainer (weights, gradients, optimizer state and data resident on a Device).
+class TrainingLoop {
+ public:
+  virtual ~TrainingLoop() = default;
+  // See Trainer::run. Throws std::runtime_error on a device or communication failure.
+  virtual size_t run(const EpochData& data, size_t batch_size, size_t first, size_t count, const double* coeffs,
+                     double* losses, double* correct, const std::atomic<bool>& abort, GradientReducer* reducer) = 0;
+  // Forward pass only: out[rows, units] for x[rows, in], in batches of batch_size rows.
+  virtual void predict(const float* x, size_t rows, size_t batch_size, float* out) = 0;
+  // The training data may have changed since the last run (a device re-uploads it).
+  virtual void forget_data() {}
+};
+
+class Trainer : public TrainingLoop {
  public:
   explicit Trainer(const TrainerSpec& spec);
-  ~Trainer();
+  ~Trainer() override;
 
   // Runs batches first .. first+count-1 of the epoch (batch b covers order[b*B .. b*B+B),
   // the last one possibly shorter); step i uses coeffs[i * coeff_count ..]. Writes each
@@ -72,10 +86,9 @@ class Trainer {
   // correct[i]. Stops early when `abort` becomes true; returns the batches done. With a
   // reducer, every step's gradients are averaged across ranks before the update.
   size_t run(const EpochData& data, size_t batch_size, size_t first, size_t count, const double* coeffs,
-             double* losses, double* correct, const std::atomic<bool>& abort, GradientReducer* reducer = nullptr);
+             double* losses, double* correct, const std::atomic<bool>& abort, GradientReducer* reducer = nullptr) override;
 
-  // Forward pass only: out[rows, units] for x[rows, in], in batches of batch_size rows.
-  void predict(const float* x, size_t rows, size_t batch_size, float* out);
+  void predict(const float* x, size_t rows, size_t batch_size, float* out) override;
 
  private:
   struct Workspace;

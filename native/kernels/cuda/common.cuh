@@ -76,6 +76,16 @@ struct DeviceGemm {
   size_t ldo;
 };
 
+// The runtime (runtime.cu) as the CUDA device (device_cuda.cu) shares it.
+// Initialises the runtime once (device 0 or DENDRITE_CUDA_DEVICE) and returns its
+// device and its stream; every device op is queued on that stream.
+Status runtime_acquire(int* device, cudaStream_t* stream);
+// One GEMM over device pointers on the runtime's stream, with the runtime's choice
+// of implementation (cuBLAS or dendrite's kernels; TF32 or fp32): the same dispatch
+// as device_ops().gemm. g.k is 0 when A and B are not read. The caller's thread
+// has the runtime's device current.
+Status gemm_device(const DeviceGemm& g);
+
 namespace launch {
 // Every launcher returns cudaGetLastError() after its launch.
 cudaError_t act_fwd(int act, float* y, const float* x, size_t n, const ActParams& p, cudaStream_t s);

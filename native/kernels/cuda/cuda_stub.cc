@@ -1,7 +1,9 @@
 // The CUDA entry points of a build without CUDA (DENDRITE_CUDA=OFF, no nvcc, or
-// the node-gyp fallback): probe() reports "not compiled" and every device op
-// fails with the same reason. Same interface as runtime.cu (cuda_api.h).
+// the node-gyp fallback): probe() reports "not compiled", every device op fails
+// with the same reason, and there is no CUDA device (make_cuda_device). Same
+// interface as runtime.cu (cuda_api.h) and device_cuda.cu (dendrite/device.h).
 #include "cuda_api.h"
+#include "dendrite/device.h"
 
 namespace dendrite {
 namespace cuda {
@@ -39,4 +41,10 @@ const Ops& device_ops() {
 }
 
 }  // namespace cuda
+
+std::unique_ptr<Device> make_cuda_device(std::string* error) {
+  if (error) *error = cuda::kNotCompiled;
+  return nullptr;
+}
+
 }  // namespace dendrite

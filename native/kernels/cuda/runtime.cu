@@ -130,6 +130,8 @@ Status reserve(Runtime& r, size_t bytes) {
   std::lock_guard<std::mutex> lock(r.mu);       \
   {                                             \
     Status s_ = init_locked(r);                 \
+    /* the current device is per thread: ops run on worker threads too */ \
+    if (s_.empty() && cudaSetDevice(r.device) != cudaSuccess) s_ = "cudaSetDevice failed"; \
     if (s_.empty()) s_ = reserve(r, (layout).bytes); \
     if (!s_.empty()) return s_;                 \
   }
@@ -396,6 +398,30 @@ std::string gemm_impl_locked(Runtime& r) {
   return std::string(cublas ? "cublas" : "own") + (tf32 ? "-tf32" : "-fp32");
 }
 
+// The GEMM dispatch of gemm() and gemm_device(): cuBLAS when selected and
+// loadable (the fused epilogue then runs as its own kernel), else dendrite's own
+// kernels; TF32 when set and the device has tensor cores (sm_80+). On r.stream;
+// the caller holds r.mu. d.k is 0 when A and B are not read (cuBLAS is skipped).
+Status gemm_locked(Runtime& r, const DeviceGemm& d) {
+  const bool tf32 = r.tf32 && r.cc_major >= 8;
+#if defined(DENDRITE_HAVE_CUBLAS)
+  if (d.k > 0 && use_cublas(r)) {
+    Cublas& c = r.cublas;
+    if (c.set_math_mode(c.handle, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH) != CUBLAS_STATUS_SUCCESS)
+      return "cublasSetMathMode failed";
+    // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T.
+    const cublasStatus_t st = c.sgemm(c.handle, d.trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, d.trans_a ? CUBLAS_OP_T : CUBLAS_OP_N,
+                                      d.n, d.m, d.k, &d.alpha, d.b, static_cast<int>(d.ldb), d.a, static_cast<int>(d.lda),
+                                      &d.beta, d.c, static_cast<int>(d.ldc));
+    if (st != CUBLAS_STATUS_SUCCESS) return "cublasSgemm failed with status " + std::to_string(static_cast<int>(st));
+    if (d.bias || d.act >= 0) DD_CUDA_TRY(launch::gemm_epilogue(d, r.stream));
+    return {};
+  }
+#endif
+  DD_CUDA_TRY(launch::gemm(d, tf32, r.stream));
+  return {};
+}
+
 Status gemm(const GemmCall& g) {
   if (g.m == 0 || g.n == 0) return {};
   if (g.m > 0x7fffffffu || g.n > 0x7fffffffu || g.k > 0x7fffffffu) return "GEMM dimensions beyond 2^31 - 1";
@@ -431,24 +457,7 @@ Status gemm(const GemmCall& g) {
   DD_OK(h2d(r, d.c, g.c, g.c_len * F));  // the whole span: padding comes back unchanged
   if (g.bias) DD_OK(h2d(r, at<float>(r, obias), g.bias, g.n * F));
   if (g.act >= 0) DD_OK(h2d(r, d.act_out, g.act_out, g.out_len * F));
-  const bool tf32 = r.tf32 && r.cc_major >= 8;
-#if defined(DENDRITE_HAVE_CUBLAS)
-  if (read_ab && use_cublas(r)) {
-    Cublas& c = r.cublas;
-    if (c.set_math_mode(c.handle, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH) != CUBLAS_STATUS_SUCCESS)
-      return "cublasSetMathMode failed";
-    // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T.
-    const cublasStatus_t st = c.sgemm(c.handle, g.trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, g.trans_a ? CUBLAS_OP_T : CUBLAS_OP_N,
-                                      d.n, d.m, d.k, &d.alpha, d.b, static_cast<int>(g.ldb), d.a, static_cast<int>(g.lda),
-                                      &d.beta, d.c, static_cast<int>(g.ldc));
-    if (st != CUBLAS_STATUS_SUCCESS) return "cublasSgemm failed with status " + std::to_string(static_cast<int>(st));
-    if (g.bias || g.act >= 0) DD_CUDA_TRY(launch::gemm_epilogue(d, r.stream));
-  } else {
-    DD_CUDA_TRY(launch::gemm(d, tf32, r.stream));
-  }
-#else
-  DD_CUDA_TRY(launch::gemm(d, tf32, r.stream));
-#endif
+  DD_OK(gemm_locked(r, d));
   DD_OK(d2h(r, g.c, d.c, g.c_len * F));
   if (g.act >= 0) DD_OK(d2h(r, g.act_out, d.act_out, g.out_len * F));
   return sync(r);
@@ -490,6 +499,28 @@ std::string gemm_impl() {
 }
 
 }  // namespace
+
+// The runtime as the CUDA device (device_cuda.cu) uses it: one device, one
+// stream, one GEMM dispatch for both paths.
+Status runtime_acquire(int* device, cudaStream_t* stream) {
+  Runtime& r = rt();
+  std::lock_guard<std::mutex> lock(r.mu);
+  const Status s = init_locked(r);
+  if (!s.empty()) return s;
+  *device = r.device;
+  *stream = r.stream;
+  return {};
+}
+
+Status gemm_device(const DeviceGemm& d) {
+  if (d.m <= 0 || d.n <= 0) return {};
+  if ((static_cast<size_t>(d.m) + 63) / 64 > 65535) return "GEMM with more than 4194240 rows";
+  Runtime& r = rt();
+  std::lock_guard<std::mutex> lock(r.mu);  // the cuBLAS state and the settings
+  const Status s = init_locked(r);
+  if (!s.empty()) return s;
+  return gemm_locked(r, d);
+}
 
 ProbeInfo probe() {
   ProbeInfo info;

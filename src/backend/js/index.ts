@@ -8,6 +8,7 @@ import { softmaxBackward, softmaxForward } from './softmax.js';
 
 export const jsBackend: Backend = {
   name: 'js',
+  trainer: null,
   activationForward,
   activationBackward,
   softmaxForward,

@@ -1,0 +1,350 @@
+// The CUDA device: the Device interface (dendrite/device.h) over device memory,
+// for the device-resident training loop. It shares the runtime's device, stream
+// and GEMM dispatch (runtime.cu: runtime_acquire, gemm_device), so settings such
+// as matmulPrecision and gemm apply to both paths. Everything is queued on that
+// one stream; only upload/download (and growing a scratch buffer) wait for it.
+// Losses and counts are reduced on the device into a double slot: per-block
+// partials, then one block that adds them in a fixed order (deterministic).
+// Errors throw std::runtime_error ("what failed: message (cudaErrorName)").
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "common.cuh"
+#include "dendrite/device.h"
+#include "dendrite/trainer.h"
+
+namespace dendrite {
+namespace cuda {
+namespace {
+
+std::string describe(cudaError_t e, const char* what) {
+  return std::string(what) + ": " + cudaGetErrorString(e) + " (" + cudaGetErrorName(e) + ")";
+}
+
+void check(cudaError_t e, const char* what) {
+  if (e == cudaSuccess) return;
+  cudaGetLastError();  // clear a non-sticky error so that later calls do not report it again
+  throw std::runtime_error(describe(e, what));
+}
+
+void check(const Status& s, const char* what) {
+  if (!s.empty()) throw std::runtime_error(std::string(what) + ": " + s);
+}
+
+// ---------------------------------------------------------------------------
+// Kernels (grid-stride)
+
+__global__ void gather_f32_kernel(float* out, const float* x, size_t width, const uint32_t* index, size_t rows) {
+  const size_t n = rows * width;
+  for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < n; i += static_cast<size_t>(gridDim.x) * blockDim.x) {
+    const size_t r = i / width, c = i - r * width;
+    out[i] = x[static_cast<size_t>(index[r]) * width + c];
+  }
+}
+
+__global__ void gather_i32_kernel(int32_t* out, const int32_t* x, const uint32_t* index, size_t rows) {
+  for (size_t r = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; r < rows; r += static_cast<size_t>(gridDim.x) * blockDim.x)
+    out[r] = x[index[r]];
+}
+
+// One thread per column, rows in order, in float: the host device's order and
+// precision. Adjacent threads read adjacent columns (coalesced).
+__global__ void column_sums_kernel(float* out, const float* x, size_t rows, size_t cols) {
+  for (size_t j = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; j < cols; j += static_cast<size_t>(gridDim.x) * blockDim.x) {
+    float sum = 0.0f;
+    for (size_t r = 0; r < rows; ++r) sum += x[r * cols + j];
+    out[j] = sum;
+  }
+}
+
+// Rows whose argmax (the first maximum; `>` as std::max_element, so NaN never
+// wins unless first) is the class; one thread per row, per-block partial counts.
+__global__ void count_classes_kernel(double* partials, const float* out, const int32_t* classes, size_t rows, size_t cols) {
+  __shared__ unsigned long long red[32];
+  unsigned long long hits = 0;
+  for (size_t r = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; r < rows; r += static_cast<size_t>(gridDim.x) * blockDim.x) {
+    const float* row = out + r * cols;
+    size_t best = 0;
+    for (size_t j = 1; j < cols; ++j)
+      if (row[j] > row[best]) best = j;
+    hits += static_cast<int32_t>(best) == classes[r];
+  }
+  hits = block_reduce(hits, SumOp(), red);
+  if (threadIdx.x == 0) partials[blockIdx.x] = static_cast<double>(hits);
+}
+
+// Elements where (logit > 0) == (value >= 0.5); per-block partial counts.
+__global__ void count_values_kernel(double* partials, const float* out, const float* values, size_t n) {
+  __shared__ unsigned long long red[32];
+  unsigned long long hits = 0;
+  for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < n; i += static_cast<size_t>(gridDim.x) * blockDim.x)
+    hits += (out[i] > 0.0f) == (values[i] >= 0.5f);
+  hits = block_reduce(hits, SumOp(), red);
+  if (threadIdx.x == 0) partials[blockIdx.x] = static_cast<double>(hits);
+}
+
+// One block: *slot = (x[0] + ... + x[n-1]) / divisor, in double, in a fixed order.
+__global__ void sum_to_slot_kernel(double* slot, const double* x, size_t n, double divisor) {
+  __shared__ double red[32];
+  double acc = 0.0;
+  for (size_t i = threadIdx.x; i < n; i += blockDim.x) acc += x[i];
+  acc = block_reduce(acc, SumOp(), red);
+  if (threadIdx.x == 0) *slot = acc / divisor;
+}
+
+// ---------------------------------------------------------------------------
+
+class CudaDevice : public Device {
+ public:
+  CudaDevice(int device, cudaStream_t stream) : device_(device), stream_(stream) {}
+
+  ~CudaDevice() override {
+    // No throwing here; cudaFree waits for the work that may still use the buffers.
+    cudaSetDevice(device_);
+    cudaStreamSynchronize(stream_);
+    if (scratch_) cudaFree(scratch_);
+    if (descs_) cudaFree(descs_);
+    cudaGetLastError();
+  }
+
+  const char* name() const override { return "cuda"; }
+
+  void* alloc(size_t bytes) override {
+    enter();
+    if (bytes == 0) return nullptr;
+    void* p = nullptr;
+    check(cudaMalloc(&p, bytes), "cudaMalloc");
+    return p;
+  }
+
+  // Never throws (the training loop releases from destructors): a failure here is
+  // that of earlier work, which the next call that checks reports.
+  void release(void* p) override {
+    if (!p) return;
+    cudaSetDevice(device_);
+    cudaStreamSynchronize(stream_);  // work queued on p finishes first
+    cudaFree(p);
+    cudaGetLastError();
+  }
+
+  void upload(void* dst, const void* src, size_t bytes) override {
+    if (bytes == 0) return;
+    enter();
+    check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream_), "cudaMemcpyAsync (upload)");
+    check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize (upload)");  // src may be reused on return
+  }
+
+  void download(void* dst, const void* src, size_t bytes) override {
+    if (bytes == 0) return;
+    enter();
+    check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, stream_), "cudaMemcpyAsync (download)");
+    check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize (download)");
+  }
+
+  void gather_f32(float* out, const float* x, size_t width, const uint32_t* index, size_t rows) override {
+    const size_t n = rows * width;
+    if (n == 0) return;
+    enter();
+    gather_f32_kernel<<<grid_for(n), kThreads, 0, stream_>>>(out, x, width, index, rows);
+    check(cudaGetLastError(), "gather_f32 launch");
+  }
+
+  void gather_i32(int32_t* out, const int32_t* x, const uint32_t* index, size_t rows) override {
+    if (rows == 0) return;
+    enter();
+    gather_i32_kernel<<<grid_for(rows), kThreads, 0, stream_>>>(out, x, index, rows);
+    check(cudaGetLastError(), "gather_i32 launch");
+  }
+
+  void gemm(const GemmCall& g) override {
+    if (g.m == 0 || g.n == 0) return;
+    if (g.m > 0x7fffffffu || g.n > 0x7fffffffu || g.k > 0x7fffffffu)
+      throw std::runtime_error("gemm: GEMM dimensions beyond 2^31 - 1");
+    enter();
+    const bool read_ab = g.k > 0 && g.alpha != 0.0f;  // as device_ops: A and B are not read otherwise
+    DeviceGemm d;
+    d.trans_a = g.trans_a;
+    d.trans_b = g.trans_b;
+    d.m = static_cast<int>(g.m);
+    d.n = static_cast<int>(g.n);
+    d.k = read_ab ? static_cast<int>(g.k) : 0;
+    d.alpha = g.alpha;
+    d.beta = g.beta;
+    d.a = g.a;
+    d.lda = g.lda;
+    d.b = g.b;
+    d.ldb = g.ldb;
+    d.c = g.c;
+    d.ldc = g.ldc;
+    d.bias = g.bias;
+    d.act = g.act;
+    d.act_params = g.act_params;
+    d.act_out = g.act >= 0 ? g.act_out : nullptr;
+    d.ldo = g.ldo;
+    check(gemm_device(d), "gemm");
+  }
+
+  void act_fwd(int act, float* y, const float* x, size_t n, const ActParams& p) override {
+    if (n == 0) return;
+    enter();
+    check(launch::act_fwd(act, y, x, n, p, stream_), "activation launch");
+  }
+
+  void act_bwd(int act, float* dx, const float* x, const float* dy, size_t n, const ActParams& p) override {
+    if (n == 0) return;
+    enter();
+    check(launch::act_bwd(act, dx, x, dy, n, p, stream_), "activation backward launch");
+  }
+
+  void softmax_fwd(float* y, const float* x, size_t rows, size_t cols, bool log) override {
+    if (rows == 0 || cols == 0) return;
+    check_rows(rows);
+    enter();
+    check(launch::softmax_fwd(y, x, rows, cols, log, stream_), "softmax launch");
+  }
+
+  void softmax_bwd(float* dx, const float* x, const float* dy, size_t rows, size_t cols, bool log) override {
+    if (rows == 0 || cols == 0) return;
+    check_rows(rows);
+    enter();
+    check(launch::softmax_bwd(dx, x, dy, rows, cols, log, stream_), "softmax backward launch");
+  }
+
+  // The scaling of device_ops: the kernels write the gradient of the mean; the
+  // loss is (sum of row losses) / rows, or (sum of element terms) / n.
+  void loss(LossKind kind, double* slot, float* grad, const float* out, const int32_t* classes, const float* values,
+            size_t rows, size_t cols, float label_smoothing) override {
+    const size_t n = rows * cols;
+    enter();
+    if (n == 0) {  // nothing to average (the kernels cannot launch empty)
+      check(cudaMemsetAsync(slot, 0, sizeof(double), stream_), "cudaMemsetAsync (loss)");
+      return;
+    }
+    if (kind == LossKind::softmax_cross_entropy) {
+      check_rows(rows);
+      double* row_loss = scratch(rows);
+      check(launch::softmax_ce(row_loss, grad, out, classes, rows, cols, label_smoothing, stream_), "softmax_ce launch");
+      sum_to_slot(slot, row_loss, rows, static_cast<double>(rows));
+      return;
+    }
+    double* partials = scratch(grid_for(n));
+    if (kind == LossKind::mse) check(launch::mse(partials, grad, out, values, n, stream_), "mse launch");
+    else check(launch::bce(partials, grad, out, values, n, stream_), "bce launch");
+    sum_to_slot(slot, partials, grid_for(n), static_cast<double>(n));
+  }
+
+  void count_correct(double* slot, const float* out, const int32_t* classes, const float* values, size_t rows,
+                     size_t cols) override {
+    const size_t items = classes ? rows : rows * cols;
+    enter();
+    if (items == 0) {
+      check(cudaMemsetAsync(slot, 0, sizeof(double), stream_), "cudaMemsetAsync (count_correct)");
+      return;
+    }
+    const unsigned int blocks = grid_for(items);
+    double* partials = scratch(blocks);
+    if (classes) count_classes_kernel<<<blocks, kThreads, 0, stream_>>>(partials, out, classes, rows, cols);
+    else count_values_kernel<<<blocks, kThreads, 0, stream_>>>(partials, out, values, items);
+    check(cudaGetLastError(), "count_correct launch");
+    sum_to_slot(slot, partials, blocks, 1.0);  // integer counts: exact in double
+  }
+
+  void column_sums(float* out, const float* x, size_t rows, size_t cols) override {
+    if (cols == 0) return;
+    enter();
+    column_sums_kernel<<<grid_for(cols), kThreads, 0, stream_>>>(out, x, rows, cols);
+    check(cudaGetLastError(), "column_sums launch");
+  }
+
+  // One fused launch over every tensor, as device_ops: descriptors point at the
+  // caller's device buffers; slot s of tensor t at state + s * total + offset(t).
+  void optimizer_step(int kind, float* const* params, float* const* grads, const size_t* lengths, size_t count,
+                      float* state, size_t slots, const double* coeffs) override {
+    if (kind < 0 || kind >= kOptimCount) throw std::runtime_error("optimizer step: unknown optimizer id");
+    if (slots > static_cast<size_t>(kMaxOptimSlots)) throw std::runtime_error("optimizer step: too many state slots");
+    size_t total = 0;
+    for (size_t t = 0; t < count; ++t) total += lengths[t];
+    if (total == 0) return;
+    enter();
+    std::vector<TensorDesc> descs(count);
+    for (size_t t = 0, offset = 0; t < count; offset += lengths[t], ++t) {
+      descs[t].t.param = params[t];
+      descs[t].t.grad = grads[t];
+      for (size_t s = 0; s < static_cast<size_t>(kMaxOptimSlots); ++s)
+        descs[t].t.slot[s] = s < slots ? state + s * total + offset : nullptr;
+      descs[t].offset = offset;
+      descs[t].n = lengths[t];
+    }
+    // The descriptors only change with the buffers: upload them when they do (usually once).
+    if (descs.size() != host_descs_.size() ||
+        std::memcmp(descs.data(), host_descs_.data(), count * sizeof(TensorDesc)) != 0) {
+      if (count > descs_cap_) {
+        check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize (optimizer step)");  // the old list may be in use
+        if (descs_) cudaFree(descs_);
+        descs_ = nullptr;
+        descs_cap_ = 0;
+        check(cudaMalloc(reinterpret_cast<void**>(&descs_), count * sizeof(TensorDesc)), "cudaMalloc (optimizer step)");
+        descs_cap_ = count;
+      }
+      host_descs_.clear();  // stays empty if the upload fails: rebuilt next time
+      upload(descs_, descs.data(), count * sizeof(TensorDesc));
+      host_descs_ = std::move(descs);
+    }
+    const dm::OptimCoef coef = dm::optim_coef(static_cast<Optim>(kind), coeffs);
+    check(launch::optim(kind, descs_, count, total, coef, stream_), "optimizer launch");
+  }
+
+ private:
+  // The trainer may run on any thread; the device is current per host thread.
+  void enter() { check(cudaSetDevice(device_), "cudaSetDevice"); }
+
+  static void check_rows(size_t rows) {
+    if (rows > 0x7fffffffu) throw std::runtime_error("too many rows for one launch");
+  }
+
+  // A grow-only buffer of doubles for partial sums and row losses (stream order
+  // keeps its uses apart).
+  double* scratch(size_t n) {
+    if (n > scratch_len_) {
+      check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize (scratch)");  // the old buffer may be in use
+      if (scratch_) cudaFree(scratch_);
+      scratch_ = nullptr;
+      scratch_len_ = 0;
+      const size_t want = n + n / 2;
+      check(cudaMalloc(reinterpret_cast<void**>(&scratch_), want * sizeof(double)), "cudaMalloc (scratch)");
+      scratch_len_ = want;
+    }
+    return scratch_;
+  }
+
+  void sum_to_slot(double* slot, const double* x, size_t n, double divisor) {
+    sum_to_slot_kernel<<<1, kThreads, 0, stream_>>>(slot, x, n, divisor);
+    check(cudaGetLastError(), "sum_to_slot launch");
+  }
+
+  int device_;
+  cudaStream_t stream_;
+  double* scratch_ = nullptr;
+  size_t scratch_len_ = 0;
+  TensorDesc* descs_ = nullptr;  // device copy of host_descs_
+  size_t descs_cap_ = 0;
+  std::vector<TensorDesc> host_descs_;
+};
+
+}  // namespace
+}  // namespace cuda
+
+std::unique_ptr<Device> make_cuda_device(std::string* error) {
+  int device = 0;
+  cudaStream_t stream = nullptr;
+  const Status s = cuda::runtime_acquire(&device, &stream);
+  if (!s.empty()) {
+    if (error) *error = s;
+    return nullptr;
+  }
+  return std::make_unique<cuda::CudaDevice>(device, stream);
+}
+
+}  // namespace dendrite
