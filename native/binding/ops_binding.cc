@@ -266,6 +266,21 @@ Napi::Value Configure(const Napi::CallbackInfo& info) {
 
 Napi::Value GemmImpl(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), OpsOf(info).gemm_impl()); }
 
+// cuda.bench(what, n, reps) -> ms per call: a micro-benchmark over device memory
+// (cuda_api.h: bench; bench/gpu). Synchronous: it blocks the event loop while it runs.
+Napi::Value CudaBench(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString()) ThrowType(env, "a string", "what");
+  const std::string what = info[0].As<Napi::String>();
+  const size_t n = AsSize(info[1], "n");
+  const size_t reps = AsSize(info[2], "reps");
+  if (n == 0) ThrowType(env, "a positive integer", "n");
+  if (reps == 0 || reps > 1000000) ThrowType(env, "an integer in [1, 1000000]", "reps");
+  double ms = 0.0;
+  Check(env, cuda::bench(what.c_str(), n, static_cast<int>(reps), &ms));
+  return Napi::Number::New(env, ms);
+}
+
 Napi::Object OpsObject(Napi::Env env, const Ops& ops) {
   void* data = const_cast<Ops*>(&ops);
   Napi::Object o = Napi::Object::New(env);
@@ -299,7 +314,9 @@ void InitOps(Napi::Env env, Napi::Object exports) {
     exports.Set(name, cpu.Get(name));
   exports.Set("gemmReference", OpsObject(env, reference_ops()).Get("gemm"));
   exports.Set("cudaInfo", Napi::Function::New(env, CudaInfo, "cudaInfo"));
-  exports.Set("cuda", OpsObject(env, cuda::device_ops()));
+  Napi::Object cuda_ops = OpsObject(env, cuda::device_ops());
+  cuda_ops.Set("bench", Napi::Function::New(env, CudaBench, "bench"));  // device memory only: not on deviceMath
+  exports.Set("cuda", cuda_ops);
   exports.Set("deviceMath", OpsObject(env, cuda::host_ops()));
 }
 

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "cuda_api.h"
 #include "device_math.h"
@@ -85,6 +86,9 @@ Status runtime_acquire(int* device, cudaStream_t* stream);
 // as device_ops().gemm. g.k is 0 when A and B are not read. The caller's thread
 // has the runtime's device current.
 Status gemm_device(const DeviceGemm& g);
+// The runtime's GEMM settings as configure() takes them ("auto"|"own"|"cublas",
+// "fp32"|"tf32"): bench.cu saves them, and restores them through configure().
+void gemm_settings(std::string* gemm, std::string* precision);
 
 namespace launch {
 // Every launcher returns cudaGetLastError() after its launch.

@@ -44,6 +44,17 @@ using dendrite::Status;
 const Ops& device_ops();
 const Ops& host_ops();
 
+// A micro-benchmark over device memory (bench/gpu), on the runtime's device and
+// stream: the per-op path above copies host arrays per call, so it cannot show
+// kernel bandwidth. `what`: "copy" (device-to-device copy of n floats), "relu" |
+// "sigmoid" | "tanh" | "gelu" (activation forward over n floats), "adam" (one
+// fused Adam step over one tensor of n parameters), "sgemm-own-fp32" |
+// "sgemm-own-tf32" | "sgemm-cublas-fp32" | "sgemm-cublas-tf32" (an n x n x n GEMM
+// through the runtime's dispatch; the GEMM settings are restored afterwards).
+// One warm-up call, then `reps` calls between two CUDA events: *ms per call.
+// Buffers are allocated and freed here; errors come back as the Status.
+Status bench(const char* what, size_t n, int reps, double* ms);
+
 constexpr const char* kNotCompiled = "dendrite was built without CUDA support";
 
 }  // namespace cuda

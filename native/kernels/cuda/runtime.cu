@@ -512,6 +512,13 @@ Status runtime_acquire(int* device, cudaStream_t* stream) {
   return {};
 }
 
+void gemm_settings(std::string* gemm, std::string* precision) {
+  Runtime& r = rt();
+  std::lock_guard<std::mutex> lock(r.mu);
+  *gemm = r.gemm_pref == GemmPref::kOwn ? "own" : r.gemm_pref == GemmPref::kCublas ? "cublas" : "auto";
+  *precision = r.tf32 ? "tf32" : "fp32";
+}
+
 Status gemm_device(const DeviceGemm& d) {
   if (d.m <= 0 || d.n <= 0) return {};
   if ((static_cast<size_t>(d.m) + 63) / 64 > 65535) return "GEMM with more than 4194240 rows";
