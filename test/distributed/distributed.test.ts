@@ -131,6 +131,7 @@ describe.runIf(mpirun)('distributed under mpirun -np 2', () => {
     ['SGD with momentum', 'sgd', 'cpu'],
     ['Adam', 'adam', 'cpu'],
     ['Adam on the js backend', 'adam', 'js'],
+    ['Adam in the device-resident loop (CUDA math on the CPU, gradients staged through the host)', 'adam', 'deviceMath'],
   ])('%s: 2 ranks x batch 64 give the weights of 1 rank x batch 128 after 50 steps (%s, %s)', (_name, optimizer, backend) => {
     const one = run(1, { optimizer, backend, batchSize: 128 });
     const two = run(2, { optimizer, backend, batchSize: 64 });

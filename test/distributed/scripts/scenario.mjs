@@ -8,11 +8,21 @@
 // Every scenario ends without process.exit: the process must exit by itself.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import dd from '../../../dist/index.js';
 
 const args = JSON.parse(process.argv[2] ?? '{}');
 const { scenario = 'equivalence', out, optimizer = 'sgd', backend = 'cpu', batchSize = 128, steps = 50, plain = false } = args;
-dd.setBackend(backend);
+if (backend === 'deviceMath') {
+  // the device-resident training loop over the CUDA math on the CPU (gradients staged through the host)
+  const require = createRequire(import.meta.url);
+  const { createNativeBackend } = require('../../../dist/backend/native-ops.js');
+  const { useBackendObject } = require('../../../dist/backend/registry.js');
+  const { nativeAddon } = require('../../../dist/native.js');
+  useBackendObject(createNativeBackend('cuda', nativeAddon().deviceMath));
+} else {
+  dd.setBackend(backend);
+}
 // 'bucket': rank 1 uses a different gradient bucket size (a setting every rank must share)
 const dist = dd.distributed.init(scenario === 'bucket' && process.env.OMPI_COMM_WORLD_RANK === '1' ? { bucketBytes: 4096 } : {});
 const write = (data) => {
