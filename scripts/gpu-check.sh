@@ -6,12 +6,18 @@
 #
 # prepare: packs node (.gpu/node.xz, via ../shared/gpu/pack-node.sh or $DENDRITE_PACK_NODE)
 #   and the node_modules the run needs (vitest, node-api-headers and dendrite's runtime
-#   dependencies, with theirs) into .gpu/node_modules.tar.xz. Then run on the device
+#   dependencies, with theirs) into .gpu/node_modules.tar.xz, and builds dist/ (git-ignored,
+#   so not in the device's copy of the tree; bench/gpu loads the library from it) into
+#   .gpu/dist.tar.xz. Then run on the device
 #   with carry [".gpu"]: run(command="bash scripts/gpu-check.sh", carry=[".gpu"]).
 # run: unpacks node and node_modules, builds the addon with plain CMake into
 #   .gpu/build/ (CUDA required, sm_90 only, cuBLAS when the toolkit has it), then runs
 #   test/gpu (every golden family on the device, own and cuBLAS GEMM) and test/cuda,
-#   and a small GEMM timing. Logs and JSON go to $OUT (default .gpu/out).
+#   then bench/gpu against PyTorch (gpu.json: figures and the issue's ratios; about 2 min on
+#   an H100) and a small GEMM timing through the per-op path. Logs and JSON go to $OUT
+#   (default .gpu/out). Each part runs under a timeout cut to what is left of a soft
+#   deadline ($DENDRITE_GPU_BUDGET_S, default 480 s from the start), so the bench still
+#   writes what it measured when something hangs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -35,6 +41,8 @@ if [ "${1:-}" = "prepare" ]; then
     console.log([...seen].map((n) => `node_modules/${n}`).join("\n"));')
   # shellcheck disable=SC2086
   tar cf - $mods node_modules/.bin/vitest | xz -T2 -6 > .gpu/node_modules.tar.xz
+  node scripts/build-ts.cjs  # dist/ from the current src/
+  tar cf - dist | xz -T2 -6 > .gpu/dist.tar.xz
   ls -la .gpu
   echo "now: run(command=\"bash scripts/gpu-check.sh\", carry=[\".gpu\"], timeout_s=540)"
   exit 0
@@ -44,6 +52,14 @@ OUT=${OUT:-$root/.gpu/out}
 mkdir -p "$OUT"
 log() { echo "[gpu-check $(date +%T)] $*" | tee -a "$OUT/summary.txt"; }
 status=0
+t0=$(date +%s)
+# Seconds for a part: at most $1, at most what is left of the soft deadline, at least 20.
+budget() {
+  local left=$(( ${DENDRITE_GPU_BUDGET_S:-480} - ($(date +%s) - t0) ))
+  [ "$left" -gt "$1" ] && left=$1
+  [ "$left" -lt 20 ] && left=20
+  echo "$left"
+}
 
 # 1. node (the device machine has none) and the carried node_modules
 nb=$(mktemp -d)
@@ -52,6 +68,8 @@ if [ -s .gpu/node.xz ]; then
 fi
 command -v node >/dev/null || { log "FATAL: no node (run 'bash scripts/gpu-check.sh prepare' and carry .gpu)"; exit 2; }
 [ -d node_modules/vitest ] || xz -dc .gpu/node_modules.tar.xz | tar xf -
+# dist/ as prepare built it (always replaced: a warm machine keeps an older unpacked one)
+if [ -s .gpu/dist.tar.xz ]; then rm -rf dist && xz -dc .gpu/dist.tar.xz | tar xf -; fi
 log "node $(node -v); $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | head -1)"
 nvidia-smi > "$OUT/nvidia-smi.txt" 2>&1
 
@@ -81,7 +99,30 @@ else
   log "tests FAILED: $(grep -E 'Tests ' "$OUT/vitest.log" | tail -1)"; grep -E 'FAIL|AssertionError|Error:' "$OUT/vitest.log" | head -40
 fi
 
-# 4. a small GEMM timing (C = A B, fused bias + relu), own vs cuBLAS, fp32 vs tf32, vs the cpu backend
+# 4. bench/gpu: dendrite (fit on cuda; kernels over device memory) and PyTorch on the same GPU,
+#    merged into gpu.json with the issue's ratios (bench/gpu/merge.mjs)
+if [ -f dist/index.js ]; then
+  if timeout "$(budget 200)" node bench/gpu/run.mjs > "$OUT/gpu-dendrite.log" 2>&1; then
+    log "bench/gpu dendrite ok (gpu-dendrite.json)"
+  else
+    log "bench/gpu dendrite FAILED or timed out, rc $? (gpu-dendrite.log)"; tail -20 "$OUT/gpu-dendrite.log"
+  fi
+else
+  log "bench/gpu dendrite skipped: no dist/index.js (run prepare, carry .gpu)"
+fi
+if command -v python3 >/dev/null; then
+  if timeout "$(budget 150)" python3 bench/gpu/torch_gpu.py --out "$OUT/gpu-torch.json" > /dev/null 2> "$OUT/gpu-torch.log"; then
+    log "bench/gpu torch ok (gpu-torch.json)"
+  else
+    log "bench/gpu torch FAILED or timed out, rc $? (gpu-torch.log)"; tail -20 "$OUT/gpu-torch.log"
+  fi
+else
+  log "bench/gpu torch skipped: no python3"
+fi
+timeout 30 node bench/gpu/merge.mjs "$OUT" > "$OUT/gpu-summary.txt" 2>&1 || log "bench/gpu merge failed (gpu-summary.txt)"
+cat "$OUT/gpu-dendrite.log" "$OUT/gpu-summary.txt" 2>/dev/null | grep -v '^wrote '
+
+# 5. a small GEMM timing (C = A B, fused bias + relu), own vs cuBLAS, fp32 vs tf32, vs the cpu backend
 cat > "$OUT/bench.cjs" <<'JS'
 const a = require(process.env.DENDRITE_ADDON_PATH);
 const res = [];
@@ -104,6 +145,6 @@ for (const n of [256, 1024, 2048]) {
 }
 console.log(JSON.stringify(res, null, 1));
 JS
-timeout 120 node "$OUT/bench.cjs" > "$OUT/bench.json" 2> "$OUT/bench.err" && log "bench: see bench.json (includes host<->device copies)" || log "bench failed (bench.err)"
+timeout "$(budget 60)" node "$OUT/bench.cjs" > "$OUT/bench.json" 2> "$OUT/bench.err" && log "bench: see bench.json (includes host<->device copies)" || log "bench failed (bench.err)"
 log "done, status $status"
 exit $status

@@ -80,6 +80,11 @@ export interface CudaOps extends NativeOps {
   configure(key: 'matmulPrecision' | 'gemm', value: string): void;
   /** The GEMM path the next call takes, e.g. 'own-fp32', 'own-tf32', 'cublas-fp32'. */
   gemmImpl(): string;
+  /**
+   * Device-memory micro-benchmark (bench/gpu): ms per call of `what` ('copy', 'relu', 'sigmoid',
+   * 'tanh', 'gelu', 'adam', 'sgemm-{own,cublas}-{fp32,tf32}') on n floats (n x n x n for sgemm).
+   */
+  bench?(what: string, n: number, reps: number): number;
 }
 
 /** The process's place in a distributed job (native/include/dendrite/communicator.h). */

@@ -222,19 +222,22 @@ Status bench(const char* what, size_t n, int reps, double* ms) {
   if (n == 0) return "bench: n must be at least 1";
   if (reps < 1) return "bench: reps must be at least 1";
   if (n > (SIZE_MAX / sizeof(float)) / 4) return "bench: n too large";
+  int act = -1;
+  const bool copy = std::strcmp(what, "copy") == 0, adam = std::strcmp(what, "adam") == 0,
+             sgemm = std::strncmp(what, "sgemm-", 6) == 0, activation = activation_id(what, &act);
+  if (!copy && !adam && !sgemm && !activation)  // a bad name fails the same with or without a GPU
+    return std::string("unknown benchmark '") + what +
+           "' (copy, relu, sigmoid, tanh, gelu, adam, sgemm-own-fp32, sgemm-own-tf32, sgemm-cublas-fp32, sgemm-cublas-tf32)";
   int device = 0;
   cudaStream_t stream = nullptr;
   DD_BENCH_OK(runtime_acquire(&device, &stream));
   DD_BENCH_TRY(cudaSetDevice(device));  // the current device is per host thread
   Scope s;
   s.stream = stream;
-  int act = -1;
-  if (std::strcmp(what, "copy") == 0) return bench_copy(s, n, reps, ms);
-  if (activation_id(what, &act)) return bench_activation(s, act, n, reps, ms);
-  if (std::strcmp(what, "adam") == 0) return bench_adam(s, n, reps, ms);
-  if (std::strncmp(what, "sgemm-", 6) == 0) return bench_sgemm(s, what + 6, n, reps, ms);
-  return std::string("unknown benchmark '") + what +
-         "' (copy, relu, sigmoid, tanh, gelu, adam, sgemm-own-fp32, sgemm-own-tf32, sgemm-cublas-fp32, sgemm-cublas-tf32)";
+  if (copy) return bench_copy(s, n, reps, ms);
+  if (activation) return bench_activation(s, act, n, reps, ms);
+  if (adam) return bench_adam(s, n, reps, ms);
+  return bench_sgemm(s, what + 6, n, reps, ms);
 }
 
 }  // namespace cuda
