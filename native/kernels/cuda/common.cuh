@@ -90,6 +90,33 @@ Status gemm_device(const DeviceGemm& g);
 // "fp32"|"tf32"): bench.cu saves them, and restores them through configure().
 void gemm_settings(std::string* gemm, std::string* precision);
 
+// A GemmCall as a DeviceGemm with the call's own pointers (the per-op path then points them at
+// its device copies), or why the kernels cannot run it. k is 0 when A and B are not read.
+inline Status to_device_gemm(const GemmCall& g, DeviceGemm* d) {
+  if (g.m > 0x7fffffffu || g.n > 0x7fffffffu || g.k > 0x7fffffffu) return "GEMM dimensions beyond 2^31 - 1";
+  if ((g.m + 63) / 64 > 65535) return "GEMM with more than 4194240 rows";
+  const bool read_ab = g.k > 0 && g.alpha != 0.0f;  // alpha 0 (or k 0): A and B are not read
+  d->trans_a = g.trans_a;
+  d->trans_b = g.trans_b;
+  d->m = static_cast<int>(g.m);
+  d->n = static_cast<int>(g.n);
+  d->k = read_ab ? static_cast<int>(g.k) : 0;
+  d->alpha = g.alpha;
+  d->beta = g.beta;
+  d->a = g.a;
+  d->lda = g.lda;
+  d->b = g.b;
+  d->ldb = g.ldb;
+  d->c = g.c;
+  d->ldc = g.ldc;
+  d->bias = g.bias;
+  d->act = g.act;
+  d->act_params = g.act_params;
+  d->act_out = g.act >= 0 ? g.act_out : nullptr;
+  d->ldo = g.ldo;
+  return {};
+}
+
 namespace launch {
 // Every launcher returns cudaGetLastError() after its launch.
 cudaError_t act_fwd(int act, float* y, const float* x, size_t n, const ActParams& p, cudaStream_t s);

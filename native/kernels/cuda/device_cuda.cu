@@ -160,29 +160,10 @@ class CudaDevice : public Device {
 
   void gemm(const GemmCall& g) override {
     if (g.m == 0 || g.n == 0) return;
-    if (g.m > 0x7fffffffu || g.n > 0x7fffffffu || g.k > 0x7fffffffu)
-      throw std::runtime_error("gemm: GEMM dimensions beyond 2^31 - 1");
-    enter();
-    const bool read_ab = g.k > 0 && g.alpha != 0.0f;  // as device_ops: A and B are not read otherwise
     DeviceGemm d;
-    d.trans_a = g.trans_a;
-    d.trans_b = g.trans_b;
-    d.m = static_cast<int>(g.m);
-    d.n = static_cast<int>(g.n);
-    d.k = read_ab ? static_cast<int>(g.k) : 0;
-    d.alpha = g.alpha;
-    d.beta = g.beta;
-    d.a = g.a;
-    d.lda = g.lda;
-    d.b = g.b;
-    d.ldb = g.ldb;
-    d.c = g.c;
-    d.ldc = g.ldc;
-    d.bias = g.bias;
-    d.act = g.act;
-    d.act_params = g.act_params;
-    d.act_out = g.act >= 0 ? g.act_out : nullptr;
-    d.ldo = g.ldo;
+    const Status s = to_device_gemm(g, &d);
+    if (!s.empty()) throw std::runtime_error("gemm: " + s);
+    enter();
     check(gemm_device(d), "gemm");
   }
 

@@ -424,32 +424,19 @@ Status gemm_locked(Runtime& r, const DeviceGemm& d) {
 
 Status gemm(const GemmCall& g) {
   if (g.m == 0 || g.n == 0) return {};
-  if (g.m > 0x7fffffffu || g.n > 0x7fffffffu || g.k > 0x7fffffffu) return "GEMM dimensions beyond 2^31 - 1";
-  if ((g.m + 63) / 64 > 65535) return "GEMM with more than 4194240 rows";
-  const bool read_ab = g.k > 0 && g.alpha != 0.0f;  // alpha 0 (or k 0): A and B are not read
+  DeviceGemm d;
+  const Status shape = to_device_gemm(g, &d);
+  if (!shape.empty()) return shape;
+  const bool read_ab = d.k > 0;
   Layout l;
   const size_t oa = l.add(read_ab ? g.a_len * F : 0), ob = l.add(read_ab ? g.b_len * F : 0), oc = l.add(g.c_len * F),
                obias = l.add(g.bias ? g.n * F : 0), oo = l.add(g.act >= 0 ? g.out_len * F : 0);
   DD_BEGIN(l);
-  DeviceGemm d;
-  d.trans_a = g.trans_a;
-  d.trans_b = g.trans_b;
-  d.m = static_cast<int>(g.m);
-  d.n = static_cast<int>(g.n);
-  d.k = read_ab ? static_cast<int>(g.k) : 0;
-  d.alpha = g.alpha;
-  d.beta = g.beta;
-  d.a = at<float>(r, oa);
-  d.lda = g.lda;
+  d.a = at<float>(r, oa);  // the device copies
   d.b = at<float>(r, ob);
-  d.ldb = g.ldb;
   d.c = at<float>(r, oc);
-  d.ldc = g.ldc;
   d.bias = g.bias ? at<float>(r, obias) : nullptr;
-  d.act = g.act;
-  d.act_params = g.act_params;
   d.act_out = g.act >= 0 ? at<float>(r, oo) : nullptr;
-  d.ldo = g.ldo;
   if (read_ab) {
     DD_OK(h2d(r, at<float>(r, oa), g.a, g.a_len * F));
     DD_OK(h2d(r, at<float>(r, ob), g.b, g.b_len * F));
