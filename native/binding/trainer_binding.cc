@@ -133,6 +133,8 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
         result_ = job_();
       } catch (const std::exception& e) {  // nothing may cross the thread boundary
         SetError(std::string("native training failed: ") + e.what());
+      } catch (...) {
+        SetError("native training failed: unknown error");
       }
     }
     void OnOK() override {

@@ -66,13 +66,27 @@ DeviceTrainer::~DeviceTrainer() {
 }
 
 // The host arrays are the truth between runs (setWeights, loadStateDict, other backends).
-void DeviceTrainer::upload_state() {
+void DeviceTrainer::upload_weights() {
   for (size_t i = 0; i < spec_.layers.size(); ++i) {
     const DenseSpec& l = spec_.layers[i];
     device_->upload(weight_[i], l.weight, l.in * l.out * sizeof(float));
     if (l.bias) device_->upload(bias_[i], l.bias, l.out * sizeof(float));
   }
+}
+
+void DeviceTrainer::upload_state() {
+  upload_weights();
   if (spec_.slots) device_->upload(state_, spec_.state, spec_.slots * total_ * sizeof(float));
+}
+
+void DeviceTrainer::forget_data() {
+  data_x_ = nullptr;
+  data_targets_ = nullptr;
+  data_rows_ = 0;
+  x_buf_.reset();
+  targets_buf_.reset();
+  order_buf_.reset();
+  workspaces_.clear();
 }
 
 void DeviceTrainer::download_state() {
@@ -124,7 +138,9 @@ T* DeviceTrainer::ensure(std::unique_ptr<Buffer>& buffer, size_t bytes) {
 }
 
 void DeviceTrainer::upload_data(const EpochData& data) {
-  if (data_x_ == data.x && data_rows_ == data.rows) return;
+  const void* targets = data.classes ? static_cast<const void*>(data.classes) : data.values;
+  if (data_x_ == data.x && data_targets_ == targets && data_rows_ == data.rows) return;
+  data_x_ = nullptr;  // until both uploads succeed: a failure must not leave a stale match
   const size_t in = spec_.layers.front().in, out = spec_.layers.back().out;
   x_ = ensure<float>(x_buf_, data.rows * in * sizeof(float));
   device_->upload(x_, data.x, data.rows * in * sizeof(float));
@@ -136,6 +152,7 @@ void DeviceTrainer::upload_data(const EpochData& data) {
     device_->upload(values_, data.values, data.rows * out * sizeof(float));
   }
   data_x_ = data.x;
+  data_targets_ = targets;
   data_rows_ = data.rows;
 }
 
@@ -143,8 +160,11 @@ size_t DeviceTrainer::run(const EpochData& data, size_t batch_size, size_t first
                           double* losses, double* correct, const std::atomic<bool>& abort, GradientReducer* reducer) {
   const size_t in = spec_.layers.front().in, out = spec_.layers.back().out;
   upload_data(data);
-  order_ = ensure<uint32_t>(order_buf_, data.length * sizeof(uint32_t));
-  device_->upload(order_, data.order, data.length * sizeof(uint32_t));
+  // this span's part of the epoch order: positions [first * B, end), indexed from 0 here
+  const size_t begin = std::min(first * batch_size, data.length);
+  const size_t end = std::min(data.length, (first + count) * batch_size);
+  order_ = ensure<uint32_t>(order_buf_, (end - begin) * sizeof(uint32_t));
+  device_->upload(order_, data.order + begin, (end - begin) * sizeof(uint32_t));
   span_ = std::max<size_t>(count, 1);
   slots_ = ensure<double>(slots_buf_, 2 * span_ * sizeof(double));
   upload_state();
@@ -154,10 +174,12 @@ size_t DeviceTrainer::run(const EpochData& data, size_t batch_size, size_t first
     if (start >= data.length) break;
     const size_t rows = std::min(batch_size, data.length - start);
     Workspace& ws = workspace(rows);
-    device_->gather_f32(ws.input, x_, in, order_ + start, rows);
-    if (data.classes) device_->gather_i32(ws.classes, classes_, order_ + start, rows);
-    else device_->gather_f32(ws.values, values_, out, order_ + start, rows);
+    const uint32_t* index = order_ + (start - begin);
+    device_->gather_f32(ws.input, x_, in, index, rows);
+    if (data.classes) device_->gather_i32(ws.classes, classes_, index, rows);
+    else device_->gather_f32(ws.values, values_, out, index, rows);
     step(ws, rows, done, coeffs + done * spec_.coeff_count, reducer);
+    device_->step_done();
   }
   // One copy back for the span: losses [0, done), correct counts [count, count + done).
   std::vector<double> slots(2 * span_);
@@ -170,7 +192,7 @@ size_t DeviceTrainer::run(const EpochData& data, size_t batch_size, size_t first
 
 void DeviceTrainer::predict(const float* x, size_t rows, size_t batch_size, float* out) {
   const size_t in = spec_.layers.front().in, units = spec_.layers.back().out;
-  upload_state();
+  upload_weights();
   for (size_t start = 0; start < rows; start += batch_size) {
     const size_t n = std::min(batch_size, rows - start);
     Workspace& ws = workspace(n);

@@ -286,6 +286,7 @@ async function train(model: Sequential, plan: FitPlan, parallel: Distributed | n
     for (const h of hooks) await h.onTrainEnd?.(logs, control);
   } finally {
     signal?.removeEventListener('abort', onAbort);
+    runner.release?.();
   }
   return history;
 }

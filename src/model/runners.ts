@@ -23,6 +23,8 @@ export interface BatchRunner {
   run(order: Uint32Array, first: number, count: number, losses: Float64Array, correct: Float64Array, totals: Float64Array): Promise<number>;
   /** Stop between batches. */
   abort(): void;
+  /** The fit is over: free what it held (a device trainer's copy of the training data). */
+  release?(): void;
 }
 
 export interface TrainingSet {
@@ -134,7 +136,6 @@ export class NativeRunner implements BatchRunner {
     const cached = trainers.get(model);
     if (cached && cached.objective === objective && cached.state === state && cached.device === device) {
       this.#trainer = cached.trainer;
-      this.#trainer.forgetData();  // a new fit: its arrays may hold new values
       return;
     }
     this.#trainer = new native.NativeTrainer({
@@ -168,5 +169,9 @@ export class NativeRunner implements BatchRunner {
 
   abort(): void {
     this.#trainer.abort();
+  }
+
+  release(): void {
+    this.#trainer.forgetData();
   }
 }

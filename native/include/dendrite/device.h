@@ -49,6 +49,10 @@ class Device {
                              size_t cols) = 0;
   // out[j] = sum over rows of x[r, j] (bias gradients).
   virtual void column_sums(float* out, const float* x, size_t rows, size_t cols) = 0;
+  // Called after each training step: a device that queues work asynchronously waits here for
+  // the step before the previous one, so the host runs at most two steps ahead (an abort takes
+  // effect at once, and other work on the device does not wait behind a span's whole backlog).
+  virtual void step_done() {}
   // One fused step over every tensor (device pointers; lengths on the host), as Ops::optim_step.
   virtual void optimizer_step(int kind, float* const* params, float* const* grads, const size_t* lengths, size_t count,
                               float* state, size_t slots, const double* coeffs) = 0;

@@ -25,7 +25,8 @@ class DeviceTrainer : public TrainingLoop {
   size_t run(const EpochData& data, size_t batch_size, size_t first, size_t count, const double* coeffs,
              double* losses, double* correct, const std::atomic<bool>& abort, GradientReducer* reducer) override;
   void predict(const float* x, size_t rows, size_t batch_size, float* out) override;
-  void forget_data() override { data_x_ = nullptr; }
+  // Frees the device copy of the training data and the workspaces (the end of a fit).
+  void forget_data() override;
 
  private:
   struct Buffer;  // device memory, released with the trainer
@@ -34,7 +35,8 @@ class DeviceTrainer : public TrainingLoop {
   template <class T>
   T* ensure(std::unique_ptr<Buffer>& buffer, size_t bytes);  // (re)allocated to hold at least `bytes`
   Workspace& workspace(size_t rows);
-  void upload_state();
+  void upload_weights();
+  void upload_state();  // weights and optimizer state
   void download_state();
   void upload_data(const EpochData& data);
   void forward(Workspace& ws, size_t rows);
@@ -54,6 +56,7 @@ class DeviceTrainer : public TrainingLoop {
   std::vector<float> host_grads_;       // staging for the allreduce of data-parallel training
   // the training data on the device, and which host arrays it came from
   const float* data_x_ = nullptr;
+  const void* data_targets_ = nullptr;
   size_t data_rows_ = 0;
   std::unique_ptr<Buffer> x_buf_, targets_buf_, order_buf_, slots_buf_;
   float* x_ = nullptr;

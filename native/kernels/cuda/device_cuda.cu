@@ -6,6 +6,7 @@
 // Losses and counts are reduced on the device into a double slot: per-block
 // partials, then one block that adds them in a fixed order (deterministic).
 // Errors throw std::runtime_error ("what failed: message (cudaErrorName)").
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -49,13 +50,24 @@ __global__ void gather_i32_kernel(int32_t* out, const int32_t* x, const uint32_t
     out[r] = x[index[r]];
 }
 
-// One thread per column, rows in order, in float: the host device's order and
-// precision. Adjacent threads read adjacent columns (coalesced).
-__global__ void column_sums_kernel(float* out, const float* x, size_t rows, size_t cols) {
+// Column sums in two deterministic stages: each block sums a slab of rows per column
+// (rows in order, in float; adjacent threads read adjacent columns), then one thread per
+// column adds the slabs in order. A single pass with one thread per column would walk
+// every row serially: with 10 columns and 16384 rows, one warp doing all the work.
+constexpr size_t kSlabRows = 256;
+__global__ void column_slab_sums_kernel(double* partials, const float* x, size_t rows, size_t cols, size_t slab_rows) {
+  const size_t j = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
+  if (j >= cols) return;
+  const size_t begin = blockIdx.y * slab_rows, end = begin + slab_rows < rows ? begin + slab_rows : rows;
+  float sum = 0.0f;
+  for (size_t r = begin; r < end; ++r) sum += x[r * cols + j];
+  partials[blockIdx.y * cols + j] = sum;
+}
+__global__ void column_total_kernel(float* out, const double* partials, size_t slabs, size_t cols) {
   for (size_t j = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; j < cols; j += static_cast<size_t>(gridDim.x) * blockDim.x) {
-    float sum = 0.0f;
-    for (size_t r = 0; r < rows; ++r) sum += x[r * cols + j];
-    out[j] = sum;
+    double sum = 0.0;
+    for (size_t s = 0; s < slabs; ++s) sum += partials[s * cols + j];
+    out[j] = static_cast<float>(sum);
   }
 }
 
@@ -106,7 +118,19 @@ class CudaDevice : public Device {
     cudaStreamSynchronize(stream_);
     if (scratch_) cudaFree(scratch_);
     if (descs_) cudaFree(descs_);
+    for (cudaEvent_t& e : steps_)
+      if (e) cudaEventDestroy(e);
     cudaGetLastError();
+  }
+
+  // Two events in turn: after step i is queued, wait for step i - 1 to finish.
+  void step_done() override {
+    enter();
+    cudaEvent_t& e = steps_[next_step_];
+    if (!e) check(cudaEventCreateWithFlags(&e, cudaEventDisableTiming), "cudaEventCreate");
+    check(cudaEventRecord(e, stream_), "cudaEventRecord");
+    next_step_ ^= 1;
+    if (steps_[next_step_]) check(cudaEventSynchronize(steps_[next_step_]), "cudaEventSynchronize");
   }
 
   const char* name() const override { return "cuda"; }
@@ -235,7 +259,15 @@ class CudaDevice : public Device {
   void column_sums(float* out, const float* x, size_t rows, size_t cols) override {
     if (cols == 0) return;
     enter();
-    column_sums_kernel<<<grid_for(cols), kThreads, 0, stream_>>>(out, x, rows, cols);
+    const size_t slab_rows = std::max(kSlabRows, (rows + 65534) / 65535);  // grid.y <= 65535
+    const size_t slabs = std::max<size_t>(1, (rows + slab_rows - 1) / slab_rows);
+    if (cols > 0x7fffffffu) throw std::runtime_error("column_sums: more than 2^31 - 1 columns");
+    double* partials = scratch(slabs * cols);
+    const unsigned int threads = 128;
+    const dim3 grid(static_cast<unsigned int>((cols + threads - 1) / threads), static_cast<unsigned int>(slabs));
+    column_slab_sums_kernel<<<grid, threads, 0, stream_>>>(partials, x, rows, cols, slab_rows);
+    check(cudaGetLastError(), "column_sums launch");
+    column_total_kernel<<<grid_for(cols), kThreads, 0, stream_>>>(out, partials, slabs, cols);
     check(cudaGetLastError(), "column_sums launch");
   }
 
@@ -307,6 +339,8 @@ class CudaDevice : public Device {
 
   int device_;
   cudaStream_t stream_;
+  cudaEvent_t steps_[2] = {nullptr, nullptr};
+  int next_step_ = 0;
   double* scratch_ = nullptr;
   size_t scratch_len_ = 0;
   TensorDesc* descs_ = nullptr;  // device copy of host_descs_

@@ -2,6 +2,7 @@
 // device math run on the CPU (host_ops(), the same per-element functions as the
 // kernels). The device-resident training loop runs on it unchanged, so its logic
 // and the CUDA numerics are tested without a GPU (test/cuda/device-trainer.test.ts).
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -84,10 +85,17 @@ class HostDevice : public Device {
     *slot = static_cast<double>(hits);
   }
   void column_sums(float* out, const float* x, size_t rows, size_t cols) override {
+    // as the kernels: float sums over slabs of 256 rows in order, the slabs added in double
+    constexpr size_t kSlab = 256;
+    const size_t slab = std::max(kSlab, (rows + 65534) / 65535);
     for (size_t j = 0; j < cols; ++j) {
-      float sum = 0.0f;  // one accumulator per column, rows in order (as the kernel)
-      for (size_t r = 0; r < rows; ++r) sum += x[r * cols + j];
-      out[j] = sum;
+      double total = 0.0;
+      for (size_t begin = 0; begin < rows; begin += slab) {
+        float sum = 0.0f;
+        for (size_t r = begin; r < std::min(rows, begin + slab); ++r) sum += x[r * cols + j];
+        total += sum;
+      }
+      out[j] = static_cast<float>(total);
     }
   }
   void optimizer_step(int kind, float* const* params, float* const* grads, const size_t* lengths, size_t count,

@@ -131,7 +131,7 @@ Status reserve(Runtime& r, size_t bytes) {
   {                                             \
     Status s_ = init_locked(r);                 \
     /* the current device is per thread: ops run on worker threads too */ \
-    if (s_.empty() && cudaSetDevice(r.device) != cudaSuccess) s_ = "cudaSetDevice failed"; \
+    if (s_.empty() && cudaSetDevice(r.device) != cudaSuccess) { cudaGetLastError(); s_ = "cudaSetDevice failed"; } \
     if (s_.empty()) s_ = reserve(r, (layout).bytes); \
     if (!s_.empty()) return s_;                 \
   }
@@ -353,6 +353,11 @@ bool cublas_ready(Runtime& r) {
   Cublas& c = r.cublas;
   if (c.tried) return c.error.empty();
   c.tried = true;
+  if (r.initialized && r.init_error.empty() && cudaSetDevice(r.device) != cudaSuccess) {  // the handle binds to the current device
+    cudaGetLastError();
+    c.error = "cudaSetDevice failed";
+    return false;
+  }
   const std::string major = DD_STR(CUBLAS_VER_MAJOR);
   const std::string names[] = {
 #if defined(DENDRITE_CUDA_LIBDIR)
