@@ -23,12 +23,15 @@ function data(rows: number, width: number, classes: number, seed: number) {
   return { x: dd.tensor(x, [rows, width]), y };
 }
 
-type Setup = { name: string; loss: 'softmaxCrossEntropy' | 'mse' | 'binaryCrossEntropyWithLogits'; act: string; optimizer: () => dd.Optimizer };
+type Setup = {
+  name: string; loss: 'softmaxCrossEntropy' | 'mse' | 'binaryCrossEntropyWithLogits'; act: string; optimizer: () => dd.Optimizer; useBias?: boolean;
+};
 const SETUPS: Setup[] = [
   { name: 'softmax CE, tanh, Adam', loss: 'softmaxCrossEntropy', act: 'tanh', optimizer: () => new dd.optimizers.Adam({ lr: 0.01 }) },
   { name: 'MSE, relu, SGD + Nesterov', loss: 'mse', act: 'relu', optimizer: () => new dd.optimizers.SGD({ lr: 0.05, momentum: 0.9, nesterov: true }) },
   { name: 'BCE with logits, gelu, RMSprop', loss: 'binaryCrossEntropyWithLogits', act: 'gelu', optimizer: () => new dd.optimizers.RMSprop({ lr: 0.005 }) },
   { name: 'softmax CE with label smoothing, swish, AdamW', loss: 'softmaxCrossEntropy', act: 'swish', optimizer: () => new dd.optimizers.AdamW({ lr: 0.01 }) },
+  { name: 'no biases, row-wise logSoftmax hidden layers, Adagrad', loss: 'softmaxCrossEntropy', act: 'logSoftmax', optimizer: () => new dd.optimizers.Adagrad({ lr: 0.05 }), useBias: false },
 ];
 
 /** Trains one model on `where` ('cpu' backend or the host device); returns history and weights. */
@@ -41,9 +44,9 @@ async function train(where: 'cpu' | 'device', s: Setup, epochs: number, batchSiz
     const targets = s.loss === 'softmaxCrossEntropy' ? y
       : dd.tensor(Float32Array.from({ length: 333 * units }, (_, i) => (s.loss === 'mse' ? y[Math.floor(i / units)] * 0.5 + (i % units) : (y[Math.floor(i / units)] + i) % 2)), [333, units]);
     const model = dd.sequential([
-      dd.layers.dense({ inputSize: 6, units: 16, activation: s.act as never }),
-      dd.layers.dense({ units: 8, activation: s.act as never }),
-      dd.layers.dense({ units }),
+      dd.layers.dense({ inputSize: 6, units: 16, activation: s.act as never, useBias: s.useBias ?? true }),
+      dd.layers.dense({ units: 8, activation: s.act as never, useBias: s.useBias ?? true }),
+      dd.layers.dense({ units, useBias: s.useBias ?? true }),
     ], { seed: 5 });
     const loss = s.name.includes('label smoothing') ? dd.loss('softmaxCrossEntropy', { labelSmoothing: 0.1 }) : s.loss;
     model.compile({ optimizer: s.optimizer(), loss, metrics: s.loss === 'mse' ? [] : ['accuracy'] });
