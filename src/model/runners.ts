@@ -102,10 +102,11 @@ export function nativeLayers(model: Sequential): NativeTrainerLayer[] {
   });
 }
 
-/** A native forward-only runner (no optimizer state) for predictAsync. */
-export function nativeInference(native: NativeAddon, model: Sequential): NativeTrainer {
+/** A native forward-only runner (no optimizer state) for predict and predictAsync. */
+export function nativeInference(native: NativeAddon, model: Sequential, device: NativeDevice = 'cpu'): NativeTrainer {
   return new native.NativeTrainer({
     layers: nativeLayers(model), loss: 0, labelSmoothing: 0, accuracy: false, optimizer: 0, slots: 0, state: new Float32Array(0), coeffCount: 0,
+    device,
   });
 }
 

@@ -14,7 +14,7 @@ import { checkInteger, checkOptions, isPlainObject } from '../validate.js';
 import { inputRows, targetRows, gatherRows, type Targets } from './data.js';
 import { Network } from './network.js';
 import { nativeAddon, type NativeTrainer } from '../native.js';
-import { nativeInference } from './runners.js';
+import { nativeInference, type NativeDevice } from './runners.js';
 import { Objective } from './objective.js';
 import { fitModel, type FitOptions } from './fit.js';
 import type { History } from './history.js';
@@ -73,8 +73,9 @@ export class Sequential {
   readonly #networks = new Map<number, Network>();
   #busy = false;
   #fitting = false;
-  #inference: NativeTrainer | null = null;
-  #syncInference: NativeTrainer | null = null;
+  // forward-only native trainers per device, for predictAsync (worker thread) and predict
+  readonly #inference = new Map<NativeDevice, NativeTrainer>();
+  readonly #syncInference = new Map<NativeDevice, NativeTrainer>();
   #predictions: Promise<unknown> = Promise.resolve();
 
   constructor(layers: Dense[], options: SequentialOptions = {}) {
@@ -232,12 +233,11 @@ export class Sequential {
     const { data, rows } = inputRows(x, this.inputSize);
     const units = this.outputSize;
     const out = new Float32Array(rows * units);
-    const native = this.computeBackend().name === 'cpu' ? nativeAddon() : null;
-    if (native) {
+    const inference = this.#nativeInference(this.#syncInference);
+    if (inference) {
       // the whole forward pass in one native call (its own trainer: predictAsync may be running)
       this.#checkIdle('predict or evaluate');
-      this.#syncInference ??= nativeInference(native, this);
-      this.#syncInference.predictSync(data, rows, batchSize, out);
+      inference.predictSync(data, rows, batchSize, out);
     } else {
       this.forEachBatch(data, rows, batchSize, (net, start, count) => out.set(net.output.subarray(0, count * units), start * units));
     }
@@ -245,28 +245,40 @@ export class Sequential {
   }
 
   /**
-   * predict() off the event loop: on the `cpu` backend the forward pass runs on a
-   * native worker thread (calls on one model run one after another); on `js` it
-   * runs on a later turn of the event loop.
+   * predict() off the event loop: on `cpu` (and `cuda`, resident on the GPU) the forward
+   * pass runs on a native worker thread (calls on one model run one after another); on
+   * `js` it runs on a later turn of the event loop.
    */
   predictAsync(x: TensorLike, options: EvaluateOptions = {}): Promise<Tensor> {
     const run = async (): Promise<Tensor> => {
       const batchSize = checkInteger(checkOptions(options, ['batchSize']).batchSize ?? 128, 'batchSize', 1);
-      const native = this.computeBackend().name === 'cpu' ? nativeAddon() : null;
-      if (!native) {
+      const inference = this.#nativeInference(this.#inference);
+      if (!inference) {
         await new Promise((resolve) => setImmediate(resolve));
         return this.predict(x, options);
       }
       this.#checkIdle('predictAsync');
       const { data, rows } = inputRows(x, this.inputSize);
       const out = new Float32Array(rows * this.outputSize);
-      this.#inference ??= nativeInference(native, this);
-      await this.#inference.predict(data, rows, batchSize, out);
+      await inference.predict(data, rows, batchSize, out);
       return new Tensor(out, [rows, this.outputSize]);
     };
     const result = this.#predictions.then(run, run);
     this.#predictions = result.catch(() => undefined);
     return result;
+  }
+
+  /**
+   * The native forward pass on this model's backend (the CPU kernels, or resident on the GPU),
+   * created once per device in `cache`; null on `js`.
+   */
+  #nativeInference(cache: Map<NativeDevice, NativeTrainer>): NativeTrainer | null {
+    const device = this.computeBackend().trainer;
+    const native = device ? nativeAddon() : null;
+    if (!native || !device) return null;
+    let trainer = cache.get(device);
+    if (!trainer) cache.set(device, (trainer = nativeInference(native, this, device)));
+    return trainer;
   }
 
   /** Mean loss (and accuracy when compiled with it) over a data set. */

@@ -110,6 +110,23 @@ describe('device-resident training loop on the host device', () => {
     }
   });
 
+  it('predict, predictAsync and evaluate on the device match the CPU backend', async () => {
+    const trained = await train('device', SETUPS[0], 2, 32);
+    const { x } = data(333, 6, 3, 11);
+    const cpuOut = trained.model.predict(x).data;  // restoreDefaults: the cpu backend
+    useBackendObject(deviceMath);
+    try {
+      dd.debug.resetNativeCalls();
+      const out = trained.model.predict(x, { batchSize: 50 }).data;
+      const asyncOut = (await trained.model.predictAsync(x, { batchSize: 64 })).data;
+      expect(dd.debug.nativeCalls).toBe(0);  // the device's forward pass, not op by op
+      expect(firstMismatch(out, cpuOut, 1e-5, 1e-6)).toBe(-1);
+      expect(Array.from(asyncOut)).toEqual(Array.from(out));
+    } finally {
+      restoreDefaults();
+    }
+  });
+
   it('NativeTrainer: predict on the device matches the CPU forward pass; bad device names are refused', async () => {
     const { x } = data(70, 6, 3, 31);
     const model = dd.sequential([dd.layers.dense({ inputSize: 6, units: 9, activation: 'elu' }), dd.layers.dense({ units: 4, activation: 'softmax' })], { seed: 2 });
