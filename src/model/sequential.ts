@@ -213,17 +213,29 @@ export class Sequential {
   }
 
   /** Run the layers over `rows` rows of `data` in batches; calls visit(net, start, count) after each forward. */
-  forEachBatch(data: Float32Array, rows: number, batchSize: number, visit: (net: Network, start: number, count: number) => void): void {
+  forEachBatch(data: Float32Array, rows: number, batchSize: number, visit: (output: Float32Array, start: number, count: number) => void): void {
     this.#checkIdle('predict or evaluate');
     const width = this.inputSize;
-    const order = identity(rows);
     const backend = this.computeBackend();
+    if (backend.trainer === 'cuda' || backend.trainer === 'deviceMath') {
+      // the device's forward pass, one native call per batch (not op by op with copies)
+      const inference = this.#nativeInference(this.#syncInference)!;
+      const out = new Float32Array(Math.min(batchSize, rows) * this.outputSize);
+      for (let start = 0; start < rows; start += batchSize) {
+        const count = Math.min(batchSize, rows - start);
+        const batchOut = out.subarray(0, count * this.outputSize);
+        inference.predictSync(data.subarray(start * width, (start + count) * width), count, count, batchOut);
+        visit(batchOut, start, count);
+      }
+      return;
+    }
+    const order = identity(rows);
     for (let start = 0; start < rows; start += batchSize) {
       const count = Math.min(batchSize, rows - start);
       const net = this.network(count);
       gatherRows(net.input, data, width, order, start, count);
       net.forward(backend);
-      visit(net, start, count);
+      visit(net.output, start, count);
     }
   }
 
@@ -239,7 +251,7 @@ export class Sequential {
       this.#checkIdle('predict or evaluate');
       inference.predictSync(data, rows, batchSize, out);
     } else {
-      this.forEachBatch(data, rows, batchSize, (net, start, count) => out.set(net.output.subarray(0, count * units), start * units));
+      this.forEachBatch(data, rows, batchSize, (output, start, count) => out.set(output.subarray(0, count * units), start * units));
     }
     return new Tensor(out, [rows, units]);
   }
@@ -365,12 +377,13 @@ export function evaluateRows(model: Sequential, objective: Objective, data: Floa
   let lossSum = 0;
   let correct = 0;
   const buffers = new Map<number, Int32Array | Float32Array>();
-  model.forEachBatch(data, rows, batchSize, (net, start, count) => {
+  model.forEachBatch(data, rows, batchSize, (output, start, count) => {
     let buf = buffers.get(count);
     if (!buf) buffers.set(count, (buf = objective.buffer(count, units)));
     objective.gather(buf, targets, units, order, start, count);
-    lossSum += objective.batchLoss(backend, net.output, buf, count, units, null) * count;
-    if (objective.accuracy) correct += objective.correct(net.output, buf, count, units);
+    const batch = output.subarray(0, count * units);
+    lossSum += objective.batchLoss(backend, batch, buf, count, units, null) * count;
+    if (objective.accuracy) correct += objective.correct(batch, buf, count, units);
   });
   const logs: Record<string, number> = { loss: lossSum / rows };
   if (objective.accuracy) logs.accuracy = correct / (rows * objective.perRow(units));

@@ -114,8 +114,12 @@ describe('device-resident training loop on the host device', () => {
     const trained = await train('device', SETUPS[0], 2, 32);
     const { x } = data(333, 6, 3, 11);
     const cpuOut = trained.model.predict(x).data;  // restoreDefaults: the cpu backend
+    const cpuEval = trained.model.evaluate(x, data(333, 6, 3, 11).y);
     useBackendObject(deviceMath);
     try {
+      const devEval = trained.model.evaluate(x, data(333, 6, 3, 11).y, { batchSize: 100 });
+      expect(devEval.loss).toBeCloseTo(cpuEval.loss, 5);
+      expect(devEval.accuracy).toBe(cpuEval.accuracy);
       dd.debug.resetNativeCalls();
       const out = trained.model.predict(x, { batchSize: 50 }).data;
       const asyncOut = (await trained.model.predictAsync(x, { batchSize: 64 })).data;
