@@ -126,10 +126,22 @@ const CASES: Case[] = [
     if (r.next() < 0.5) dd.setNumThreads(v as never);
     else dd.setBackend((['cpu', 'js', 'cuda', 'gpu'] as const)[r.int(4)] as never);
   },
+  // data-parallel sharding and a model's own backend
+  (r) => {
+    const odd = [0, 1, 2, 3, -1, 0.5, NaN, 2 ** 40, '1', null];
+    if (r.next() < 0.6) {
+      const n = sizeOf(r);
+      const order = r.next() < 0.8 ? Uint32Array.from({ length: n }, () => r.int(100)) : makeArray(r, n);
+      dd.distributed.shardOrder(order as never, odd[r.int(odd.length)] as never, odd[r.int(odd.length)] as never);
+    } else {
+      const backend = (['cpu', 'js', 'cuda', 'tpu', 1, null, undefined] as const)[r.int(7)];
+      dd.sequential([dd.layers.dense({ inputSize: 2, units: 2 })], { backend } as never);
+    }
+  },
 ];
 
 // Case indices, weighted towards the calls that reach the kernels.
-const WEIGHTED = [0, 0, 0, 0, 0, 0, 0, 2, 2, 4, 4, 4, 4, 5, 5, 6, 6, 1, 3, 7];
+const WEIGHTED = [0, 0, 0, 0, 0, 0, 0, 2, 2, 4, 4, 4, 4, 5, 5, 6, 6, 1, 3, 7, 0, 0, 0, 8];
 
 describe('fuzz', () => {
   it(`${CALLS} malformed and edge-case calls: each works or throws the house error`, () => {
