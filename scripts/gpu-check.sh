@@ -11,7 +11,8 @@
 #   .gpu/dist.tar.xz. Then run on the device
 #   with carry [".gpu"]: run(command="bash scripts/gpu-check.sh", carry=[".gpu"]).
 # run: unpacks node and node_modules, builds the addon with plain CMake into
-#   .gpu/build/ (CUDA required, sm_90 only, cuBLAS when the toolkit has it), then runs
+#   .gpu/build/ (CUDA required, sm_90 only, cuBLAS when the toolkit has it; MPI off unless
+#   DENDRITE_MPI=ON: the check is about CUDA), then runs
 #   test/gpu (every golden family on the device, own and cuBLAS GEMM) and test/cuda,
 #   then bench/gpu against PyTorch (gpu.json: figures and the ratios; about 2 min on
 #   an H100) and a small GEMM timing through the per-op path. Logs and JSON go to $OUT
@@ -75,7 +76,7 @@ nvidia-smi > "$OUT/nvidia-smi.txt" 2>&1
 
 # 2. build with plain CMake: Node-API headers as a cache variable, N-API symbols left to node
 inc="$root/node_modules/node-api-headers/include;$root/node_modules/node-addon-api"
-cmake_args=(-S . -B .gpu/build -DCMAKE_BUILD_TYPE=Release -DDENDRITE_CUDA=ON -DDENDRITE_CUDA_ARCHS="${DENDRITE_CUDA_ARCHS:-90}"
+cmake_args=(-S . -B .gpu/build -DCMAKE_BUILD_TYPE=Release -DDENDRITE_CUDA=ON -DDENDRITE_CUDA_ARCHS="${DENDRITE_CUDA_ARCHS:-90}" -DDENDRITE_MPI="${DENDRITE_MPI:-OFF}"
   "-DNODE_API_INCLUDE_DIRS=$inc" "-DCMAKE_LIBRARY_OUTPUT_DIRECTORY=$root/.gpu/build/Release")
 command -v ninja >/dev/null && cmake_args+=(-G Ninja)
 start=$(date +%s)
