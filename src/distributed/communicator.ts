@@ -57,7 +57,8 @@ export class Distributed {
 
   /** @internal */
   constructor(info: { rank: number; size: number; localRank: number; localSize: number; mpi: boolean; threadLevel: string; library: string },
-    bucketBytes: number, private readonly native: NativeAddon | null) {
+    bucketBytes: number, native: NativeAddon | null) {
+    addons.set(this, native);
     this.rank = info.rank;
     this.size = info.size;
     this.localRank = info.localRank;
@@ -89,22 +90,14 @@ export class Distributed {
     checkFloatArray(array, 'array');
     checkInteger(root, 'root', 0, this.size - 1);
     checkNotReserved('broadcast');
-    if (this.size > 1) await this.#comm().distBroadcast(array, root);
+    if (this.size > 1) await comm(this).distBroadcast(array, root);
     return array;
   }
 
   /** Resolves once every rank has called barrier(). */
   async barrier(): Promise<void> {
     checkNotReserved('barrier');
-    if (this.size > 1) await this.#comm().distBarrier();
-  }
-
-  /** @internal The collective itself, without the checks (for fit and the runners). */
-  async run<T extends FloatArray>(array: T, op: ReduceOp | 'broadcast'): Promise<T> {
-    if (this.size === 1) return array;
-    if (op === 'broadcast') await this.#comm().distBroadcast(array, 0);
-    else await this.#comm().distAllreduce(array, REDUCE_OPS.indexOf(op));
-    return array;
+    if (this.size > 1) await comm(this).distBarrier();
   }
 
   /**
@@ -115,14 +108,18 @@ export class Distributed {
   abort(reason: unknown): never {
     const text = reason instanceof Error ? (reason.stack ?? reason.message) : String(reason);
     process.stderr.write(`dendrite: rank ${this.rank} of ${this.size} failed, ending the job: ${text}\n`);
-    if (this.native && this.mpi) this.native.distAbort(1);
+    const native = addons.get(this);
+    if (native && this.mpi) native.distAbort(1);
     process.exit(1);
   }
+}
 
-  #comm(): NativeAddon {
-    if (finalized) throw new DendriteError('Expected a running communicator for a collective but received one finalized by distributed.finalize()', 'ERR_DENDRITE_INVALID_STATE');
-    return this.native!;
-  }
+// Each handle's addon, out of the public type.
+const addons = new WeakMap<Distributed, NativeAddon | null>();
+
+function comm(dist: Distributed): NativeAddon {
+  if (finalized) throw new DendriteError('Expected a running communicator for a collective but received one finalized by distributed.finalize()', 'ERR_DENDRITE_INVALID_STATE');
+  return addons.get(dist)!;
 }
 
 // While a distributed fit runs, its collectives (some posted by the native training thread)
@@ -146,9 +143,12 @@ export async function withCollectivesReserved<T>(work: () => Promise<T>): Promis
   }
 }
 
-/** @internal A collective of fit: allreduce (op) or broadcast from rank 0, in place. */
-export function collective<T extends FloatArray>(dist: Distributed, array: T, op: ReduceOp | 'broadcast'): Promise<T> {
-  return dist.run(array, op);
+/** @internal A collective of fit (no argument checks): allreduce (op) or broadcast from rank 0, in place. */
+export async function collective<T extends FloatArray>(dist: Distributed, array: T, op: ReduceOp | 'broadcast'): Promise<T> {
+  if (dist.size === 1) return array;
+  if (op === 'broadcast') await comm(dist).distBroadcast(array, 0);
+  else await comm(dist).distAllreduce(array, REDUCE_OPS.indexOf(op));
+  return array;
 }
 
 // Errors raised on every rank together (from agreed or reduced values): fit rejects with them
