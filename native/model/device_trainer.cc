@@ -99,33 +99,27 @@ void DeviceTrainer::download_state() {
 }
 
 DeviceTrainer::Workspace& DeviceTrainer::workspace(size_t rows) {
-  constexpr size_t kMaxWorkspaces = 6;  // as Trainer: a few batch sizes are live at once
-  auto found = std::find_if(workspaces_.begin(), workspaces_.end(), [rows](const auto& w) { return w.first == rows; });
-  if (found != workspaces_.end()) {
-    std::rotate(found, found + 1, workspaces_.end());
-    return *workspaces_.back().second;
-  }
-  if (workspaces_.size() >= kMaxWorkspaces) workspaces_.erase(workspaces_.begin());
-  auto ws = std::make_unique<Workspace>();
-  Device* d = device_.get();
-  ws->input = ws->alloc(d, rows * spec_.layers.front().in);
-  for (const DenseSpec& l : spec_.layers) {
-    Workspace::Layer b;
-    const bool has_act = l.act >= 0 || l.row != RowAct::none;
-    b.z = ws->alloc(d, rows * l.out);
-    b.dy = ws->alloc(d, rows * l.out);
-    b.y = has_act ? ws->alloc(d, rows * l.out) : b.z;
-    b.dz = has_act ? ws->alloc(d, rows * l.out) : b.dy;
-    ws->layers.push_back(b);
-  }
-  if (spec_.loss == LossKind::softmax_cross_entropy) {
-    ws->buffers.push_back(std::make_unique<Buffer>(d, rows * sizeof(int32_t)));
-    ws->classes = static_cast<int32_t*>(ws->buffers.back()->data);
-  } else {
-    ws->values = ws->alloc(d, rows * spec_.layers.back().out);
-  }
-  workspaces_.emplace_back(rows, std::move(ws));
-  return *workspaces_.back().second;
+  return recent_entry(workspaces_, rows, kMaxWorkspaces, [&] {
+    auto ws = std::make_unique<Workspace>();
+    Device* d = device_.get();
+    ws->input = ws->alloc(d, rows * spec_.layers.front().in);
+    for (const DenseSpec& l : spec_.layers) {
+      Workspace::Layer b;
+      const bool has_act = l.act >= 0 || l.row != RowAct::none;
+      b.z = ws->alloc(d, rows * l.out);
+      b.dy = ws->alloc(d, rows * l.out);
+      b.y = has_act ? ws->alloc(d, rows * l.out) : b.z;
+      b.dz = has_act ? ws->alloc(d, rows * l.out) : b.dy;
+      ws->layers.push_back(b);
+    }
+    if (spec_.loss == LossKind::softmax_cross_entropy) {
+      ws->buffers.push_back(std::make_unique<Buffer>(d, rows * sizeof(int32_t)));
+      ws->classes = static_cast<int32_t*>(ws->buffers.back()->data);
+    } else {
+      ws->values = ws->alloc(d, rows * spec_.layers.back().out);
+    }
+    return ws;
+  });
 }
 
 template <class T>

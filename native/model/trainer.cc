@@ -47,38 +47,28 @@ Trainer::Trainer(const TrainerSpec& spec) : spec_(spec) {
 Trainer::~Trainer() = default;
 
 Trainer::Workspace& Trainer::workspace(size_t rows) {
-  // A few batch sizes are live at once (full and last batch, predict sizes): keep the
-  // most recently used ones so calls with ever-changing row counts cannot grow memory.
-  constexpr size_t kMaxWorkspaces = 6;
-  auto found = std::find_if(workspaces_.begin(), workspaces_.end(), [rows](const auto& w) { return w.first == rows; });
-  if (found != workspaces_.end()) {
-    std::rotate(found, found + 1, workspaces_.end());  // most recently used last
-    return *workspaces_.back().second;
-  }
-  if (workspaces_.size() >= kMaxWorkspaces) workspaces_.erase(workspaces_.begin());
-  workspaces_.emplace_back(rows, nullptr);
-  auto& slot = workspaces_.back().second;
-  slot = std::make_unique<Workspace>();
-  Workspace& ws = *slot;
-  ws.input.resize(rows * spec_.layers.front().in);
-  for (const DenseSpec& l : spec_.layers) {
-    Workspace::Layer b;
-    const bool has_act = l.act >= 0 || l.row != RowAct::none;
-    b.z.resize(rows * l.out);
-    b.dy.resize(rows * l.out);
-    if (has_act) {
-      b.y.resize(rows * l.out);
-      b.dz.resize(rows * l.out);
+  return recent_entry(workspaces_, rows, kMaxWorkspaces, [&] {
+    auto ws = std::make_unique<Workspace>();
+    ws->input.resize(rows * spec_.layers.front().in);
+    for (const DenseSpec& l : spec_.layers) {
+      Workspace::Layer b;
+      const bool has_act = l.act >= 0 || l.row != RowAct::none;
+      b.z.resize(rows * l.out);
+      b.dy.resize(rows * l.out);
+      if (has_act) {
+        b.y.resize(rows * l.out);
+        b.dz.resize(rows * l.out);
+      }
+      ws->layers.push_back(std::move(b));
     }
-      ws.layers.push_back(std::move(b));
-  }
-  for (auto& b : ws.layers) {  // pointers after the moves
-    b.y_ptr = b.y.empty() ? b.z.data() : b.y.data();
-    b.dz_ptr = b.dz.empty() ? b.dy.data() : b.dz.data();
-  }
-  if (spec_.loss == LossKind::softmax_cross_entropy) ws.classes.resize(rows);
-  else ws.values.resize(rows * spec_.layers.back().out);
-  return ws;
+    for (auto& b : ws->layers) {  // pointers after the moves
+      b.y_ptr = b.y.empty() ? b.z.data() : b.y.data();
+      b.dz_ptr = b.dz.empty() ? b.dy.data() : b.dz.data();
+    }
+    if (spec_.loss == LossKind::softmax_cross_entropy) ws->classes.resize(rows);
+    else ws->values.resize(rows * spec_.layers.back().out);
+    return ws;
+  });
 }
 
 size_t Trainer::run(const EpochData& data, size_t batch_size, size_t first, size_t count, const double* coeffs,

@@ -65,7 +65,7 @@ class DeviceTrainer : public TrainingLoop {
   uint32_t* order_ = nullptr;
   double* slots_ = nullptr;  // [2 * span]: the span's losses, then its correct counts
   size_t span_ = 0;
-  std::vector<std::pair<size_t, std::unique_ptr<Workspace>>> workspaces_;
+  RecentEntries<Workspace> workspaces_;  // by rows
 };
 
 }  // namespace dendrite

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "dendrite/kernels.h"
+#include "dendrite/recent.h"
 
 namespace dendrite {
 
@@ -75,6 +76,9 @@ class TrainingLoop {
   virtual void forget_data() {}
 };
 
+// Workspaces (per batch size) a training loop keeps.
+constexpr size_t kMaxWorkspaces = 6;
+
 class Trainer : public TrainingLoop {
  public:
   explicit Trainer(const TrainerSpec& spec);
@@ -101,7 +105,7 @@ class Trainer : public TrainingLoop {
   std::vector<float*> grads_;           // each parameter's view into grad_arena_
   std::vector<OptimTensor> tensors_;
   std::vector<size_t> lengths_;
-  std::vector<std::pair<size_t, std::unique_ptr<Workspace>>> workspaces_;  // by rows, least recently used first
+  RecentEntries<Workspace> workspaces_;  // by rows
 };
 
 }  // namespace dendrite
