@@ -7,11 +7,6 @@ import * as dd from '../index.js';
 import { withInterrupt } from './common.js';
 import { Output, type OutputOptions } from './output.js';
 
-/** Whether an MPI launcher (mpirun, srun) started this process; nothing is started to find out. */
-export function launchedByMpi(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env.OMPI_COMM_WORLD_SIZE !== undefined || env.PMIX_RANK !== undefined || env.PMI_RANK !== undefined;
-}
-
 /** Thrown to end a rank with `code` without a message: rank 0 reports the error, the other ranks stay silent. */
 export class QuietExit extends Error {
   constructor(readonly code: number) {

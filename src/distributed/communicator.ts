@@ -269,6 +269,11 @@ function atExit(code: number): void {
 }
 let lastUncaught: unknown;
 
+/** Whether an MPI launcher (mpirun, srun) started this process; nothing is started to find out. */
+export function launchedByMpi(): boolean {
+  return launchInfo(nativeAddon()).launched;
+}
+
 /** Whether this build can run across processes (compiled with MPI). */
 export function mpiCompiled(): boolean {
   return nativeAddon()?.distLaunch().compiled ?? false;

@@ -1,5 +1,5 @@
 /** dd.distributed: data-parallel training across processes and machines (MPI). */
-import { finalize, init, mpiCompiled } from './communicator.js';
+import { finalize, init, launchedByMpi, mpiCompiled } from './communicator.js';
 import { shardOrder } from './sampler.js';
 
 export { Distributed } from './communicator.js';
@@ -13,6 +13,10 @@ export const distributed = {
   /** Whether this build has MPI support compiled in. */
   get compiled(): boolean {
     return mpiCompiled();
+  },
+  /** Whether an MPI launcher (mpirun, srun) started this process (read from the environment; starts nothing). */
+  get launched(): boolean {
+    return launchedByMpi();
   },
   /** The rows of `order` a rank takes (PyTorch DistributedSampler: padded, strided). */
   shardOrder,

@@ -23,7 +23,7 @@ if (!mpirun) console.log(`[test/distributed] SKIPPED the mpirun tests: ${mpi.rea
 interface RankResult {
   rank: number; size: number; mpi: boolean; error?: string; code?: string;
   initial?: number[][]; final?: number[][]; history?: Record<string, number[]>; iterations?: number;
-  localSize?: number; threadLevel?: string; threads?: number; compiled?: boolean;
+  localSize?: number; threadLevel?: string; threads?: number; compiled?: boolean; launched?: boolean;
   checks?: Record<string, unknown>;
   name?: string;
   notes?: Record<string, unknown>;
@@ -123,6 +123,7 @@ describe('distributed without mpirun', () => {
   it('reports whether MPI is compiled in', () => {
     const cpu = dd.backends().find((b) => b.name === 'cpu')!;
     expect(cpu.distributed).toBe(dd.distributed.compiled ? 'mpi' : 'none');
+    expect(dd.distributed.launched).toBe(false);  // vitest itself is not under mpirun
   });
 });
 
@@ -285,7 +286,7 @@ describe.runIf(mpirun)('distributed under mpirun -np 2', () => {
     expect(status).toBe(0);
     expect(results.map((r) => r.rank)).toEqual([0, 1]);
     for (const r of results) {
-      expect(r).toMatchObject({ size: 2, mpi: true, localSize: 2, compiled: true });
+      expect(r).toMatchObject({ size: 2, mpi: true, localSize: 2, compiled: true, launched: true });
       expect(['serialized', 'multiple']).toContain(r.threadLevel);
       expect(r.threads).toBe(Math.max(1, Math.floor(os.availableParallelism() / 2)));
     }

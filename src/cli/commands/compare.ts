@@ -10,7 +10,7 @@ import { Command } from 'commander';
 import * as dd from '../../index.js';
 import { argumentError, type Dataset } from '../../data/index.js';
 import { addDataOptions, addOutputOptions, applyRuntime, loadFromFlags, type DataFlags, paragraphs } from '../common.js';
-import { jobLine, launchedByMpi, onRoot, QuietExit, rankOutput, withRankInterrupt } from '../distributed.js';
+import { jobLine, onRoot, QuietExit, rankOutput, withRankInterrupt } from '../distributed.js';
 import { parseIntegerFlag, parseIntegerList, parseNumberFlag } from '../options.js';
 import { ProgressBar } from '../progress.js';
 import {
@@ -97,7 +97,7 @@ async function runCompare(flags: CompareFlags): Promise<void> {
     throw argumentError(`dendrite compare under mpirun (${dist.size} ranks)`, '--distributed', 'no --distributed (without it, every rank would run the whole grid alone and write the same files)');
   }
   if (flags.distributed && dist.size === 1) {
-    out.note(`note: --distributed runs as a single rank (${launchedByMpi() ? 'mpirun -np 1' : 'not launched by mpirun'}); for data-parallel runs, launch it as `
+    out.note(`note: --distributed runs as a single rank (${dd.distributed.launched ? 'mpirun -np 1' : 'not launched by mpirun'}); for data-parallel runs, launch it as `
       + `\`mpirun -np 2 npx dendrite compare --distributed\`${dd.distributed.compiled ? '' : ' (this build has no MPI: install libopenmpi-dev and rebuild)'}`);
   }
   const threads = applyRuntime(flags.threads, flags.backend);

@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import * as dd from '../../index.js';
 import { FASHION_MNIST_DIR, findMnistFiles } from '../../data/index.js';
 import { addOutputOptions } from '../common.js';
-import { launchedByMpi, libraryName } from '../distributed.js';
+import { libraryName } from '../distributed.js';
 import { Output } from '../output.js';
 import { pngSupport } from '../plot/png.js';
 import { textTable } from '../report/table.js';
@@ -49,7 +49,7 @@ export interface DistributedInfo {
 /** The distributed part of info; joins the job only when launched by an MPI launcher. */
 export function distributedInfo(): DistributedInfo {
   const compiled = dd.distributed.compiled;
-  if (!launchedByMpi()) return { compiled, launched: false };
+  if (!dd.distributed.launched) return { compiled, launched: false };
   try {
     const d = dd.distributed.init();
     return { compiled, launched: true, rank: d.rank, size: d.size, localRank: d.localRank, localSize: d.localSize, mpi: d.mpi, threadLevel: d.threadLevel, library: d.library };

@@ -71,7 +71,7 @@ if (scenario === 'uncaught') {
   }
   write({ checks });
 } else if (scenario === 'info') {
-  write({ localRank: dist.localRank, localSize: dist.localSize, threadLevel: dist.threadLevel, threads: dd.getNumThreads(), compiled: dd.distributed.compiled });
+  write({ localRank: dist.localRank, localSize: dist.localSize, threadLevel: dist.threadLevel, threads: dd.getNumThreads(), compiled: dd.distributed.compiled, launched: dd.distributed.launched });
 } else {
   // A seeded 3-class problem; every rank holds the same rows (as with a DistributedSampler).
   // 'padded': 3203 rows (the shards are padded), a partial last batch and a validation split.
