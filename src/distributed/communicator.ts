@@ -133,14 +133,18 @@ function checkNotReserved(what: string): void {
   }
 }
 
-/** @internal Run `work` (a distributed fit) with the communicator reserved for it. */
-export async function withCollectivesReserved<T>(work: () => Promise<T>): Promise<T> {
-  reserved = true;
-  try {
-    return await work();
-  } finally {
-    reserved = false;
+/**
+ * @internal Reserve the communicator for a distributed fit; returns the release. Throws (before
+ * any collective, so the running fit goes on) when another distributed fit holds it.
+ */
+export function reserveCollectives(): () => void {
+  if (reserved) {
+    throw new DendriteError('Expected no other distributed fit running for distributed but received one in progress in this process', 'ERR_DENDRITE_INVALID_STATE');
   }
+  reserved = true;
+  return () => {
+    reserved = false;
+  };
 }
 
 /** @internal A collective of fit (no argument checks): allreduce (op) or broadcast from rank 0, in place. */

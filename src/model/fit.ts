@@ -16,7 +16,7 @@ import { JsRunner, NativeRunner, type BatchRunner, type TrainingSet } from './ru
 import { History } from './history.js';
 import { Progress } from './progress.js';
 import { evaluateRows, type Sequential } from './sequential.js';
-import { checkDistributed, collective, raisedTogether, together, withCollectivesReserved, type Distributed } from '../distributed/communicator.js';
+import { checkDistributed, collective, raisedTogether, reserveCollectives, together, type Distributed } from '../distributed/communicator.js';
 import { shardLength, shardOrderUnchecked } from '../distributed/sampler.js';
 import { agreeOnSetup, broadcastStart, reduceSpan } from '../distributed/sync.js';
 import type { Objective } from './objective.js';
@@ -52,43 +52,37 @@ export interface FitOptions {
   distributed?: Distributed;
 }
 
-// One distributed fit at a time in a process: its collectives (some posted by the native
-// training thread) must not interleave with another fit's.
-let distributedFitRunning = false;
-
 export async function fitModel(model: Sequential, x: TensorLike, y: unknown, options: FitOptions): Promise<History> {
   const given = (options !== null && typeof options === 'object' ? options : {}) as FitOptions;
   const dist = checkDistributed(given.distributed);
   if (!dist || dist.size === 1) return train(model, prepare(model, x, y, options, null), null);
-  // Refused before any collective: the running fit goes on, on every rank.
-  if (distributedFitRunning) throw new DendriteError('Expected no other distributed fit running for distributed but received one in progress in this process', 'ERR_DENDRITE_INVALID_STATE');
-  distributedFitRunning = true;
+  // One distributed fit at a time: its collectives (some posted by the native training thread)
+  // own the communicator. A second one is refused here, before any collective.
+  const release = reserveCollectives();
   try {
-    return await withCollectivesReserved(async () => {
-      // Every rank validates first and then learns whether all succeeded: an invalid argument
-      // rejects on every rank (the same error where it was invalid) instead of ending the job.
-      let plan: FitPlan | null = null;
-      let failure: unknown = null;
-      try {
-        plan = prepare(model, x, y, options, dist);
-      } catch (err) {
-        failure = err;
-      }
-      const failed = await collective(dist, Float64Array.of(failure === null ? 0 : 1), 'max');
-      if (failed[0] > 0) {
-        throw together(failure instanceof Error ? failure : new DendriteError(
-          'Expected every rank to start fit for distributed but received an invalid argument on another rank (its error is reported there)',
-          'ERR_DENDRITE_DISTRIBUTED_PEER',
-        ));
-      }
-      return train(model, plan!, dist);
-    });
+    // Every rank validates first and then learns whether all succeeded: an invalid argument
+    // rejects on every rank (the same error where it was invalid) instead of ending the job.
+    let plan: FitPlan | null = null;
+    let failure: unknown = null;
+    try {
+      plan = prepare(model, x, y, options, dist);
+    } catch (err) {
+      failure = err;
+    }
+    const failed = await collective(dist, Float64Array.of(failure === null ? 0 : 1), 'max');
+    if (failed[0] > 0) {
+      throw together(failure instanceof Error ? failure : new DendriteError(
+        'Expected every rank to start fit for distributed but received an invalid argument on another rank (its error is reported there)',
+        'ERR_DENDRITE_DISTRIBUTED_PEER',
+      ));
+    }
+    return await train(model, plan!, dist);
   } catch (err) {
     if (raisedTogether(err)) throw err;
     // The other ranks would wait forever in their next collective: end the job.
     return dist.abort(err);
   } finally {
-    distributedFitRunning = false;
+    release();
   }
 }
 
