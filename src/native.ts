@@ -137,7 +137,7 @@ export interface NativeAddon extends NativeOps {
   isa(): string;
   /** Variants compiled in and supported by this CPU, best first. */
   isaVariants(): string[];
-  /** Switch the variant ('auto' | 'avx2' | 'scalar'); false if unavailable. */
+  /** Switch the variant ('auto' | 'avx512' | 'avx2' | 'scalar'); false if unavailable. */
   selectIsa(name: string): boolean;
   /** Activation kernel names in native order. */
   activationNames(): string[];

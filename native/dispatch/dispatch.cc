@@ -1,37 +1,60 @@
-// Fills one KernelTable per ISA variant that is both compiled in and supported
-// by this CPU, once, and points `active` at the best one (or at DENDRITE_ISA's).
+// One KernelTable per ISA variant, built once, lowest first: each starts as a copy
+// of the table below it and the variant's builder overrides the entries it has, so
+// a new ISA is one builder (and a kernel it lacks falls back to the next-lower one).
+// `active` points at the best variant this CPU supports until select_isa() moves it.
 #include "dendrite/dispatch.h"
 
 #include <atomic>
-#include <cstdlib>
-#include <mutex>
 
 #include "cpu_features.h"
 
 namespace dendrite {
 namespace {
 
+bool always() { return true; }
+bool fill_scalar(KernelTable& t) {
+  fill_scalar_kernels(t);
+  return true;
+}
+
+struct Variant {
+  const char* name;
+  bool (*supported)();           // by this CPU and OS
+  bool (*fill)(KernelTable& t);  // false when this build does not have the variant; call only where supported
+};
+// Lowest first.
+constexpr Variant kVariants[] = {
+    {"scalar", always, fill_scalar},
+    {"avx2", cpu_has_avx2_fma, fill_avx2_kernels},
+    {"avx512", cpu_has_avx512, fill_avx512_kernels},
+};
+constexpr int kVariantCount = sizeof(kVariants) / sizeof(kVariants[0]);
+
 struct Registry {
-  KernelTable scalar;
-  KernelTable avx2;
-  bool has_avx2 = false;
+  KernelTable tables[kVariantCount];
+  bool available[kVariantCount] = {};
+  int best = 0;
   std::atomic<const KernelTable*> active{nullptr};
 
   Registry() {
-    fill_scalar_kernels(scalar);
-    fill_scalar_optim_kernels(scalar);
-    fill_scalar_gemm_kernels(scalar);
-    has_avx2 = cpu_has_avx2_fma() && fill_avx2_kernels(avx2) && fill_avx2_optim_kernels(avx2) &&
-               fill_avx2_gemm_kernels(avx2);
-    const KernelTable* best = has_avx2 ? &avx2 : &scalar;
-    const char* forced = std::getenv("DENDRITE_ISA");
-    if (forced && std::string(forced) == "scalar") best = &scalar;
-    active.store(best);
+    int below = -1;  // the highest table built so far
+    for (int i = 0; i < kVariantCount; ++i) {
+      // The builder runs only where the CPU supports it: its translation unit is compiled
+      // for that ISA, and even copying a table there may use its instructions.
+      if (!kVariants[i].supported()) continue;
+      KernelTable t = below >= 0 ? tables[below] : KernelTable{};
+      if (!kVariants[i].fill(t)) continue;
+      t.isa = kVariants[i].name;
+      tables[i] = t;
+      available[i] = true;
+      below = best = i;
+    }
+    active.store(&tables[best]);
   }
-  const KernelTable* find(const std::string& name) {
-    if (name == "scalar") return &scalar;
-    if (name == "avx2" && has_avx2) return &avx2;
-    if (name == "auto") return has_avx2 ? &avx2 : &scalar;
+  const KernelTable* find(const std::string& name) const {
+    if (name == "auto") return &tables[best];
+    for (int i = 0; i < kVariantCount; ++i)
+      if (available[i] && name == kVariants[i].name) return &tables[i];
     return nullptr;
   }
 };
@@ -47,8 +70,8 @@ const KernelTable& kernels() { return *registry().active.load(std::memory_order_
 
 std::vector<std::string> available_isas() {
   std::vector<std::string> out;
-  if (registry().has_avx2) out.push_back("avx2");
-  out.push_back("scalar");
+  for (int i = kVariantCount - 1; i >= 0; --i)
+    if (registry().available[i]) out.push_back(kVariants[i].name);
   return out;
 }
 

@@ -10,7 +10,8 @@
 // non-transposed A is read in place, an A^T is packed by every strip); a strip
 // of rows packs all of op(B). The cut goes where the longest strip, its share of
 // the flops plus the packing it repeats, is shortest. Strip edges fall on
-// micro-tile edges (6 rows, 16 columns) so no strip has an avoidable partial tile.
+// the active variant's micro-tile edges (KernelTable::gemm_mr, gemm_nr) so no strip
+// has an avoidable partial tile.
 #include <algorithm>
 
 #include "dendrite/dispatch.h"
@@ -20,8 +21,6 @@
 namespace dendrite {
 namespace {
 
-constexpr size_t kRowUnit = 6;   // micro-tile rows of both variants
-constexpr size_t kColUnit = 16;  // micro-tile columns (a multiple of the scalar variant's 8)
 // Below this many flops per thread, waking a worker (4 us at best, 10-20 us typical
 // on a 2-vCPU VM) costs more than it saves: small products stay on the calling
 // thread (measured: 100^3 is faster on 1 thread, 128^3 on 2).
@@ -32,12 +31,14 @@ constexpr double kPackCost = 40.0;  // flops of time per packed element (~100 GF
 
 void gemm(const GemmArgs& args) {
   if (args.m == 0 || args.n == 0) return;
-  const GemmBlockFn block = kernels().gemm;
+  const KernelTable& table = kernels();
+  const GemmBlockFn block = table.gemm;
+  const size_t row_unit = table.gemm_mr, col_unit = table.gemm_nr;  // strip edges on whole micro-tiles
   const size_t m = args.m, n = args.n;
   const double flops = 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(args.k);
 
   const size_t threads = static_cast<size_t>(num_threads());
-  const size_t units_m = (m + kRowUnit - 1) / kRowUnit, units_n = (n + kColUnit - 1) / kColUnit;
+  const size_t units_m = (m + row_unit - 1) / row_unit, units_n = (n + col_unit - 1) / col_unit;
   // Critical path of each cut, in flops: the longest strip's share, plus the
   // operand every strip packs whole (a packed element costs about 40 flops of time).
   const auto longest = [&](size_t units, size_t unit, size_t extent) {
@@ -46,10 +47,10 @@ void gemm(const GemmArgs& args) {
   };
   const double a_size = static_cast<double>(m) * static_cast<double>(args.k);
   const double b_size = static_cast<double>(args.k) * static_cast<double>(n);
-  const double cost_n = flops * longest(units_n, kColUnit, n) + (args.trans_a ? kPackCost * a_size : 0.0);
-  const double cost_m = flops * longest(units_m, kRowUnit, m) + kPackCost * b_size;
+  const double cost_n = flops * longest(units_n, col_unit, n) + (args.trans_a ? kPackCost * a_size : 0.0);
+  const double cost_m = flops * longest(units_m, row_unit, m) + kPackCost * b_size;
   const bool split_n = cost_n <= cost_m;
-  const size_t unit = split_n ? kColUnit : kRowUnit;
+  const size_t unit = split_n ? col_unit : row_unit;
   const size_t extent = split_n ? n : m;
   const size_t units = split_n ? units_n : units_m;
   size_t parts = std::min(threads, units);

@@ -80,7 +80,10 @@ export interface BackendInfo {
   available: boolean;
   /** Why the backend is unavailable (includes the underlying error). */
   reason?: string;
-  /** The CPU kernel variant in use (`'avx2'` or `'scalar'`), read from the native dispatch table. */
+  /**
+   * The CPU kernel variant in use (`'avx512'`, `'avx2'` or `'scalar'`), read from the native dispatch table:
+   * the best one this CPU and OS support, or the one `DENDRITE_ISA` names.
+   */
   isa?: string;
   /** The CPU kernel variants compiled in and supported here, best first. */
   isaVariants?: string[];

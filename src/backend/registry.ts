@@ -7,8 +7,23 @@ import { jsBackend } from './js/index.js';
 
 const BACKEND_NAMES: readonly BackendName[] = ['js', 'cpu', 'cuda'];
 const native = nativeAddon();
+if (native) applyIsaOverride(native);
 const cpuBackend: Backend | null = native ? createNativeBackend('cpu', native) : null;
 const CUDA_NOT_COMPILED = 'dendrite was built without CUDA support';
+
+/**
+ * `DENDRITE_ISA=avx512|avx2|scalar|auto` forces a CPU kernel variant for the whole
+ * process. A value this CPU cannot run (or a typo) is a configuration error: loading
+ * dendrite throws, naming the variants that are supported here, instead of quietly
+ * running another one.
+ */
+function applyIsaOverride(addon: NonNullable<ReturnType<typeof nativeAddon>>): void {
+  const forced = process.env.DENDRITE_ISA;
+  if (forced === undefined || forced === '') return;
+  if (addon.selectIsa(forced)) return;
+  const supported = [...addon.isaVariants(), 'auto'].map((n) => `'${n}'`).join(', ');
+  throw invalidParameter('DENDRITE_ISA', `one of ${supported} (the CPU kernel variants this machine supports)`, forced);
+}
 
 /** Precision of the matrix products on backends that have a choice (cuda). */
 export type MatmulPrecision = 'fp32' | 'tf32';

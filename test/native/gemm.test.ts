@@ -192,7 +192,10 @@ describe.runIf(native)('gemm vs gemmReference', () => {
 
   it('edge sizes around the micro-tiles and blocks', () => {
     // On 2 threads, 600x20x300 is cut into row strips (the MLP shapes above test both cuts too).
-    const shapes = [[5, 15, 1], [6, 16, 8], [13, 33, 257], [145, 17, 300], [2, 1000, 9], [300, 3, 520], [600, 20, 300]] as const;
+    // avx2's tile is 6x16, avx512's 12x32 (A blocks of 96 rows), the scalar one 6x8; the small-rows path
+    // streams 8 vectors (64 / 128 columns) at a time.
+    const shapes = [[5, 15, 1], [6, 16, 8], [13, 33, 257], [145, 17, 300], [2, 1000, 9], [300, 3, 520], [600, 20, 300],
+      [11, 31, 3], [12, 32, 16], [24, 64, 9], [25, 97, 31], [97, 129, 260], [1, 129, 13], [2, 127, 7]] as const;
     for (const [m, n, k] of shapes) {
       for (const [transA, transB] of TRANSPOSES) {
         check({ transA, transB, m, n, k, alpha: 1, beta: 0.5, pad: 1, offset: 1 }, m + n + k);

@@ -7,7 +7,8 @@ import { nativeAddon } from '../../src/native.js';
 import { expectClose, restoreDefaults, rng } from '../helpers.js';
 
 const native = nativeAddon();
-const LENGTHS = [0, 1, 7, 8, 9, 15, 16, 17, 1000, 1023];
+// Around the vector widths (8 lanes for avx2, 16 for avx512) and their multiples.
+const LENGTHS = [0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 1000, 1023];
 const OFFSETS = [0, 1, 3];
 const RTOL = 1e-5;
 const ATOL = 1e-6;

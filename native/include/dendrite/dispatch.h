@@ -1,5 +1,6 @@
-// Runtime selection of the kernel variant: chosen once from the CPU's features,
-// overridable with DENDRITE_ISA=scalar|avx2 (and select_isa() for tests).
+// Runtime selection of the kernel variant: the best one that is compiled in and
+// supported by this CPU and OS, chosen once; select_isa() switches (the TS side
+// applies DENDRITE_ISA through it when the addon loads, see src/backend/registry.ts).
 #ifndef DENDRITE_DISPATCH_H_
 #define DENDRITE_DISPATCH_H_
 
@@ -10,7 +11,7 @@
 
 namespace dendrite {
 
-// The active table. The first call picks the variant.
+// The active table. The first call builds every table and picks the best.
 const KernelTable& kernels();
 
 // Names of the variants that are compiled in and supported by this CPU, best first.

@@ -86,7 +86,9 @@ struct GemmArgs;  // dendrite/gemm.h
 // epilogue included (native/runtime/gemm.cc splits C between threads).
 using GemmBlockFn = void (*)(const GemmArgs& args, size_t m0, size_t m1, size_t n0, size_t n1);
 
-// One ISA variant's kernels. Filled once by the dispatcher (native/dispatch/).
+// One ISA variant's kernels. Built once by the dispatcher (native/dispatch/): a
+// variant's table starts as a copy of the next-lower one and its builder overrides
+// what the variant has.
 struct KernelTable {
   const char* isa = nullptr;
   ActFwdFn act_fwd[kActCount] = {};
@@ -101,19 +103,19 @@ struct KernelTable {
   void (*scale)(float* x, size_t n, float s) = nullptr;
   void (*clamp)(float* x, size_t n, float lo, float hi) = nullptr;
   GemmBlockFn gemm = nullptr;
+  // The GEMM's micro-tile: the thread splitter cuts C on these edges.
+  size_t gemm_mr = 1, gemm_nr = 1;
 };
 
-// Fill the optimizer and clipping entries of a table (one source, compiled per ISA).
-void fill_scalar_optim_kernels(KernelTable& table);
-bool fill_avx2_optim_kernels(KernelTable& table);
-// Fill the gemm entry (native/kernels/ref/gemm_ref.cc, native/kernels/cpu/x86/gemm_avx2.cc).
-void fill_scalar_gemm_kernels(KernelTable& table);
-bool fill_avx2_gemm_kernels(KernelTable& table);
-
-// Variant builders. The scalar reference is always present; the AVX2 builder
-// returns false when the translation unit was compiled without AVX2 support.
+// Variant builders. The scalar variant (native/kernels/ref/scalar.cc) fills every
+// entry; the vector ones (native/kernels/cpu/x86/avx2.cc, avx512.cc) override what
+// they have and return false when the build does not have them (another
+// architecture). Call a builder only where cpu_features says the CPU supports it.
 void fill_scalar_kernels(KernelTable& table);
 bool fill_avx2_kernels(KernelTable& table);
+bool fill_avx512_kernels(KernelTable& table);
+// The reference activations and softmax (native/kernels/ref/activation_ref.cc).
+void fill_reference_activations(KernelTable& table);
 
 // Losses (mean reduction). They return the loss, accumulated in double, and
 // write d(loss)/d(input) into grad when grad is not null (grad may alias the input).

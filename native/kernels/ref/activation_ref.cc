@@ -173,8 +173,7 @@ void log_softmax_bwd(float* dx, const float* x, const float* dy, size_t rows, si
 
 }  // namespace
 
-void fill_scalar_kernels(KernelTable& table) {
-  table.isa = "scalar";
+void fill_reference_activations(KernelTable& table) {
   DENDRITE_ACTIVATIONS(DENDRITE_FILL_ACTIVATION)
   table.softmax_fwd = softmax_fwd;
   table.softmax_bwd = softmax_bwd;

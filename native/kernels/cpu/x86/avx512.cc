@@ -1,0 +1,63 @@
+// The 'avx512' variant: every kernel source compiled for AVX-512 F/DQ/BW/VL + FMA
+// (16 lanes, mask registers for tails). GEMM micro-tile: see T below. Built with
+// -mavx512f -mavx512dq -mavx512bw -mavx512vl -mfma -mprefer-vector-width=512 on x86
+// (the last so that the compiler's own vectorisation of optim_kernels.inc uses zmm
+// too); elsewhere only the stub.
+#include "dendrite/kernels.h"
+
+#if defined(__AVX512F__) && defined(__AVX512DQ__) && defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__FMA__)
+
+// GCC 12 flags the _mm512_undefined_*() pass-through operands inside its own
+// intrinsics as (maybe-)uninitialized; the diagnostic state is taken where the warning
+// points, so silencing it around the header leaves dendrite's code checked.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#include <immintrin.h>
+#pragma GCC diagnostic pop
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdlib>
+#include <utility>
+
+#include "../simd_math.h"
+#include "dendrite/gemm.h"
+#include "simd_avx512.h"
+
+namespace dendrite {
+namespace isa_avx512 {
+
+using S = SimdAvx512;
+struct T {
+  static constexpr size_t kMR = 12, kNV = 2;  // 12 x 32: 24 zmm accumulators
+  static constexpr size_t kMC = 96;           // A block: 96 x 256 floats = 96 KiB, in L2
+  static constexpr size_t kKC = 256;          // a B~ panel: 256 x 32 floats = 32 KiB
+  static constexpr size_t kNC = 4096;         // B~ block: 4 MiB, in L3
+  static constexpr bool kDirectA = true;
+};
+constexpr size_t kPanelCols = T::kNV * S::kLanes;
+#include "pack_transpose.inc"
+#include "../gemm_kernels.inc"
+#include "../activation_kernels.inc"
+#include "../optim_kernels.inc"
+
+}  // namespace isa_avx512
+
+bool fill_avx512_kernels(KernelTable& table) {
+  isa_avx512::fill_activation_table(table);
+  isa_avx512::fill_optim_table(table);
+  isa_avx512::fill_gemm_table(table);
+  return true;
+}
+
+}  // namespace dendrite
+
+#else  // no AVX-512 in this translation unit
+
+namespace dendrite {
+bool fill_avx512_kernels(KernelTable&) { return false; }
+}  // namespace dendrite
+
+#endif
