@@ -1,5 +1,5 @@
 // The 'avx512' variant: every kernel source compiled for AVX-512 F/DQ/BW/VL + FMA
-// (16 lanes, mask registers for tails). GEMM micro-tile: see T below. Built with
+// (16 lanes, mask registers for tails). GEMM micro-tile and blocking: see T below. Built with
 // -mavx512f -mavx512dq -mavx512bw -mavx512vl -mfma -mprefer-vector-width=512 on x86
 // (the last so that the compiler's own vectorisation of optim_kernels.inc uses zmm
 // too); elsewhere only the stub.
@@ -31,10 +31,13 @@ namespace isa_avx512 {
 
 using S = SimdAvx512;
 struct T {
-  static constexpr size_t kMR = 12, kNV = 2;  // 12 x 32: 24 zmm accumulators
-  static constexpr size_t kMC = 96;           // A block: 96 x 256 floats = 96 KiB, in L2
-  static constexpr size_t kKC = 256;          // a B~ panel: 256 x 32 floats = 32 KiB
-  static constexpr size_t kNC = 4096;         // B~ block: 4 MiB, in L3
+  // 12 x 32: 24 zmm accumulators; per k step 2 loads of B~ and 12 broadcasts for 24 FMAs.
+  // Blocking measured on Zen 5 (48 KiB L1, 1 MiB L2): KC 384 over 256 (+3-5%: fewer C
+  // tile round trips), MC 192 over 96 (+5%: the MLP's 128 rows are one block).
+  static constexpr size_t kMR = 12, kNV = 2;
+  static constexpr size_t kMC = 192;   // A block: 192 x 384 floats = 288 KiB, in L2
+  static constexpr size_t kKC = 384;   // a B~ panel: 384 x 32 floats = 48 KiB, streamed through L1
+  static constexpr size_t kNC = 4096;  // B~ block: 6 MiB at most, in L3
   static constexpr bool kDirectA = true;
 };
 constexpr size_t kPanelCols = T::kNV * S::kLanes;
