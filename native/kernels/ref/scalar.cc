@@ -29,6 +29,7 @@ struct T {
   static constexpr size_t kMC = 96;          // A~ block: 96 x 256 floats = 96 KiB
   static constexpr size_t kKC = 256;         // B~ panel: 256 x 8 floats = 8 KiB
   static constexpr size_t kNC = 2048;        // B~ block: 2 MiB
+  static constexpr size_t kSmallVectors = 8;  // vectors of C per pass of the 1-2 row path
   static constexpr bool kDirectA = false;
 };
 // op(B) = B^T: src points at B(j0, p0); column j of op(B) is contiguous in p.

@@ -27,6 +27,7 @@ struct T {
   static constexpr size_t kMC = 144;         // A block: 144 x 256 floats = 144 KiB, in the 1 MiB L2
   static constexpr size_t kKC = 256;         // a B~ panel (256 x 16 floats = 16 KiB) stays in the 32 KiB L1
   static constexpr size_t kNC = 4080;        // B~ block: 256 x 4080 floats = 4 MiB, in L3
+  static constexpr size_t kSmallVectors = 8;  // vectors of C per pass of the 1-2 row path
   static constexpr bool kDirectA = true;
 };
 constexpr size_t kPanelCols = T::kNV * S::kLanes;

@@ -38,6 +38,7 @@ struct T {
   static constexpr size_t kMC = 192;   // A block: 192 x 384 floats = 288 KiB, in L2
   static constexpr size_t kKC = 384;   // a B~ panel: 384 x 32 floats = 48 KiB, streamed through L1
   static constexpr size_t kNC = 4096;  // B~ block: 6 MiB at most, in L3
+  static constexpr size_t kSmallVectors = 16;  // vectors of C per pass of the 1-2 row path
   static constexpr bool kDirectA = true;
 };
 constexpr size_t kPanelCols = T::kNV * S::kLanes;
