@@ -1,12 +1,12 @@
 // Activation throughput: GB/s of every activation, forward and backward, on
 // 16M floats (memory-bound) and 64K floats (in cache), for the native cpu
 // backend (each ISA variant on one thread, and the best one on every core), the pure-JS backend, a native memcpy of the same
-// bytes, PyTorch (one thread, through /usr/bin/python3) and tfjs when installed.
+// bytes, PyTorch (one thread, through /usr/bin/python3, in lib.mjs's peerEnv) and tfjs when installed.
 // Bytes moved: forward reads x and writes y (8 B/element), backward reads x and
 // dy and writes dx (12 B/element); memcpy reads and writes (8 B/element).
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fmt, printTable, rootDir, runPython, timeCall, torchPython, writeResults } from './lib.mjs';
+import { fmt, openblasLine, printTable, rootDir, runPython, timeCall, torchPython, writeResults } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const dd = require(rootDir);
@@ -44,6 +44,7 @@ async function main() {
   const isas = native.isaVariants();
   const threads = dd.getNumThreads();
   const torchPy = torchPython();
+  if (torchPy) console.log(openblasLine());
   const torch = torchPy ? runPython(torchPy, 'torch_activations.py', SIZES.map(String)) : null;
   const { tf, note: tfNote } = await loadTfjs();
   const results = [];

@@ -9,13 +9,17 @@
 //   a napkin model of the efficiency on 8 machines over 25 Gb/s Ethernet and on 8 GPUs over
 //     NVLink, from the measured step times and message sizes (bench/README.md explains it).
 // Ranks run under `mpirun --oversubscribe -np 2` (OMPI_ALLOW_RUN_AS_ROOT set for containers).
+// PyTorch multiplies on the system OpenBLAS: its processes get lib.mjs's peerEnv (OpenBLAS's
+// own kernels for this CPU) and OPENBLAS_NUM_THREADS=1, the one thread per rank that
+// torch.set_num_threads(1) alone does not give (OpenBLAS's pthreads would take every core).
 // `--quick`: fewer steps and repeats.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { benchDir, fmt, printTable, torchPython, writeResults } from './lib.mjs';
+import { benchDir, fmt, openblasLine, peerEnv, printTable, torchPython, writeResults } from './lib.mjs';
 
 const quick = process.argv.includes('--quick');
-const env = { ...process.env, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1' };
+const mpiEnv = { OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1' };
+const env = { ...process.env, ...mpiEnv }; // dendrite's ranks: the environment as it is
 const RANK = path.join(benchDir, 'distributed', 'rank.mjs');
 
 function hasMpirun() {
@@ -39,7 +43,8 @@ const py = torchPython();
 function torch(spec) {
   if (!py) return null;
   try {
-    const out = execFileSync(py, [path.join(benchDir, 'distributed', 'torch_ddp.py'), JSON.stringify(spec)], { encoding: 'utf8', env });
+    const out = execFileSync(py, [path.join(benchDir, 'distributed', 'torch_ddp.py'), JSON.stringify(spec)],
+      { encoding: 'utf8', env: peerEnv({ ...mpiEnv, OPENBLAS_NUM_THREADS: '1' }) });
     return JSON.parse(out.trim().split('\n').at(-1));
   } catch (err) {
     console.log(`PyTorch DDP failed: ${err.message.split('\n')[0]}`);
@@ -58,6 +63,7 @@ if (!dd.distributed.compiled) {
   process.exit(0);
 }
 
+if (py) console.log(openblasLine());
 console.log('\n== allreduce across 2 ranks on this machine (float32 sum, median, slowest rank) ==');
 const sizes = [1024, 1 << 20, 10 << 20];
 const repeats = quick ? 20 : 60;

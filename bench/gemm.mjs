@@ -1,21 +1,24 @@
-// GEMM throughput: GFLOP/s of dendrite's native gemm (the active ISA variant) at
-// 1 and 2 threads, on square sizes 128..2048 and the shapes of a 784-256-128 MLP
-// at batch 128 (both forward products, and the first layer's backward products
-// dW = X^T dY and dX = dY W^T), next to, measured in the same run: OpenBLAS's
-// sgemm on the same shapes and transposes, and the machine's FMA peak (a
-// register-only loop of independent 8-wide FMAs on each thread), both from the
-// bench-only C helper bench/gemm/gemm_peer.c, compiled here into bench/gemm/build/
-// with `cc ... -lopenblas` (run as its own process, OPENBLAS_NUM_THREADS set to
-// the thread count). Each number is the best of several timed batches, and the
+// GEMM throughput: GFLOP/s of dendrite's native gemm (the best ISA variant, or
+// `--isa=avx512|avx2|scalar`) at 1 and 2 threads, on square sizes 128..2048 and the
+// shapes of a 784-256-128 MLP at batch 128 (both forward products, and the first
+// layer's backward products dW = X^T dY and dX = dY W^T), next to, measured in the
+// same run: OpenBLAS's sgemm on the same shapes and transposes, from the bench-only
+// C helper bench/gemm/gemm_peer.c, compiled here into bench/gemm/build/ with
+// `cc ... -lopenblas` (run as its own process, OPENBLAS_NUM_THREADS set to the
+// thread count, on OpenBLAS's own kernels for this CPU: lib.mjs openblasSetup), and
+// the machine's FMA peak at every vector width it has (lib.mjs fmaPeak; "% peak"
+// is of the widest). Each number is the best of several timed batches, and the
 // whole measurement runs `ROUNDS` times, keeping the best: the cores may be shared.
 // `--quick`: squares up to 1024, shorter batches, one round.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { benchDir, fmt, printTable, rootDir, timeCall, writeResults } from './lib.mjs';
+import {
+  bestPeak, buildHelper, fmaPeak, fmt, openblasLine, peakLine, peerEnv, printTable, rootDir, selectIsaFromArgs, timeCall, writeResults,
+} from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const dd = require(rootDir);
@@ -60,38 +63,17 @@ function ours(s) {
   return flops(s) / timeCall(run, { ...TIMING, maxCallsPerBatch: 1e5 }) / 1e9;
 }
 
-function ccVersion(cc) {
-  try {
-    return execFileSync(cc, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')[0];
-  } catch {
-    return null;
-  }
-}
-
-/** Compiles the C helper: { bin, blas, compiler, flags } or { skipped }. */
+/** Compiles the OpenBLAS peer: { bin, compiler, flags } or { skipped }. */
 function buildPeer() {
-  if (!native.isaVariants().includes('avx2')) return { skipped: 'skipped: no AVX2+FMA here (the helper\'s peak loop needs it)' };
-  const cc = process.env.CC || 'cc';
-  const compiler = ccVersion(cc);
-  if (!compiler) return { skipped: `skipped: no C compiler (${cc}), so no OpenBLAS and no peak` };
-  const src = path.join(benchDir, 'gemm', 'gemm_peer.c');
-  const bin = path.join(benchDir, 'gemm', 'build', 'gemm_peer');
-  mkdirSync(path.dirname(bin), { recursive: true });
-  const base = ['-std=c11', '-O2', '-mavx2', '-mfma', '-pthread'];
-  for (const [flags, libs, blas] of [[base, ['-lopenblas'], true], [[...base, '-DNO_BLAS'], [], false]]) {
-    try {
-      execFileSync(cc, [...flags, src, '-o', bin, ...libs], { stdio: ['ignore', 'ignore', 'pipe'] });
-      return { bin, blas, compiler, flags: [...flags, ...libs].join(' ') };
-    } catch { /* next: without OpenBLAS */ }
-  }
-  return { skipped: `skipped: ${cc} could not compile bench/gemm/gemm_peer.c` };
+  const peer = buildHelper('gemm/gemm_peer.c', ['-std=c11', '-O2'], ['-lopenblas']);
+  return peer.skipped ? { skipped: `no OpenBLAS column: ${peer.skipped} (apt-get install libopenblas-dev)` } : peer;
 }
 
 function runPeer(peer, threads) {
   if (peer.skipped) return null;
   const args = [String(threads), String(TIMING.batchSeconds), String(TIMING.batches),
     ...SHAPES.map((s) => `${s.m},${s.n},${s.k},${s.ta ? 1 : 0},${s.tb ? 1 : 0}`)];
-  const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads) };
+  const env = peerEnv({ OPENBLAS_NUM_THREADS: String(threads) });
   return JSON.parse(execFileSync(peer.bin, args, { encoding: 'utf8', env, maxBuffer: 1 << 24 }));
 }
 
@@ -114,12 +96,14 @@ async function otherLoad(msWindow = 300) {
 if (!native) {
   console.log('gemm bench: the native addon is not loaded, nothing to measure');
 } else {
+  const isa = selectIsaFromArgs(dd, native);
+  const blasSetup = openblasLine(); // checks OpenBLAS once, before any peer runs
   const peer = buildPeer();
   const load = await otherLoad();
   const initialThreads = dd.getNumThreads();
-  // best[threads][shape] = { ours, blas }; peak[threads]
+  // best[threads][shape] = { ours, blas }; peak: the best fmaPeak() of the rounds
   const best = Object.fromEntries(THREADS.map((t) => [t, SHAPES.map(() => ({ ours: null, blas: null }))]));
-  const peak = Object.fromEntries(THREADS.map((t) => [t, null]));
+  let peak = null;
   let blasCore = null;
   const max = (x, y) => (x === null ? y : y === null ? x : Math.max(x, y));
   for (let round = 0; round < ROUNDS; round++) {
@@ -128,13 +112,15 @@ if (!native) {
       SHAPES.forEach((s, i) => { best[t][i].ours = max(best[t][i].ours, ours(s)); });
       const p = runPeer(peer, t);
       if (p) {
-        peak[t] = max(peak[t], p.peak);
         blasCore = p.blasCore ?? blasCore;
-        if (p.blas) SHAPES.forEach((_, i) => { best[t][i].blas = max(best[t][i].blas, p.blas[i]); });
+        SHAPES.forEach((_, i) => { best[t][i].blas = max(best[t][i].blas, p.blas[i]); });
       }
     }
+    peak = bestPeak(peak, fmaPeak(THREADS));
   }
   dd.setNumThreads(initialThreads);
+  native.selectIsa('auto'); // run.mjs runs the next suites in this process
+  const peakAt = (t) => peak.peak?.[t] ?? null; // the widest width's
 
   const rows = [];
   const results = [];
@@ -142,27 +128,32 @@ if (!native) {
     SHAPES.forEach((s, i) => {
       const { ours: g, blas } = best[t][i];
       const ratio = blas ? g / blas : null;
-      rows.push([s.name, t, fmt(g, 1), fmt(blas, 1), fmt(ratio), peak[t] ? `${fmt(100 * g / peak[t], 0)}%` : 'n/a',
-        peak[t] && blas ? `${fmt(100 * blas / peak[t], 0)}%` : 'n/a']);
+      const pk = peakAt(t);
+      rows.push([s.name, t, fmt(g, 1), fmt(blas, 1), fmt(ratio), pk ? `${fmt(100 * g / pk, 0)}%` : 'n/a',
+        pk && blas ? `${fmt(100 * blas / pk, 0)}%` : 'n/a']);
       results.push({ shape: s.name, m: s.m, n: s.n, k: s.k, transA: s.ta, transB: s.tb, mlp: !!s.mlp, threads: t,
-        gflops: g, openblasGflops: blas, ratio, peakGflops: peak[t], fractionOfPeak: peak[t] ? g / peak[t] : null });
+        gflops: g, openblasGflops: blas, ratio, peakGflops: pk, fractionOfPeak: pk ? g / pk : null });
     });
   }
-  console.log(`\nGEMM (fp32, row-major), dendrite ${native.isa()} vs OpenBLAS ${blasCore ?? '(not available)'}; `
+  console.log(`\nGEMM (fp32, row-major), dendrite ${isa} (of ${native.isaVariants().join(', ')}) vs OpenBLAS ${blasCore ?? `(not available: ${peer.skipped})`}; `
     + `GFLOP/s, best of ${TIMING.batches} batches x ${ROUNDS} round(s)`);
-  const peaks = THREADS.map((t) => `${t} thread(s) ${fmt(peak[t], 1)} GFLOP/s`).join(', ');
-  console.log(`FMA peak: ${peaks}${peer.skipped ? ` (${peer.skipped})` : ''}`);
+  console.log(blasSetup);
+  console.log(peakLine(peak));
   if (load !== null && load > 0.2) {
     console.log(`note: other processes kept ~${fmt(load, 1)} core(s) busy when the bench started; 2-thread numbers suffer`);
   }
   printTable(['shape', 'threads', 'dendrite', 'OpenBLAS', 'ratio', 'dendrite %peak', 'OpenBLAS %peak'], rows);
   const file = writeResults('gemm', {
     quick,
-    isa: native.isa(),
+    isa,
+    isaVariants: native.isaVariants(),
     openblasCore: blasCore,
     peer: peer.skipped ? { skipped: peer.skipped } : { compiler: peer.compiler, flags: peer.flags },
     otherLoadAtStart: load,
-    peakGflops: peak,
+    // every width at 1 and 2 threads; the percentages use peakWidth's
+    peakGflops: peak.gflops ?? null,
+    peakWidth: peak.widest ?? null,
+    peak: peak.skipped ? { skipped: peak.skipped } : { compiler: peak.compiler, flags: peak.flags },
     results,
   });
   console.log(`wrote ${path.relative(rootDir, file)}`);

@@ -10,13 +10,18 @@
 // update 12 B/element. The bandwidth bound of a step at a thread count is its
 // bytes at the better of the triad and update GB/s at that thread count, from
 // the roof runs just before and just after it (bandwidth drifts on shared machines).
+// The roof is built twice where the CPU has AVX-512 (-mavx2 -mfma, and -mavx512f ...
+// -mprefer-vector-width=512, as dendrite's avx512 variant would be): the faster fused
+// Adam of the first run is the roof from then on, named in the output.
 // `--quick`: 1M parameters, fewer optimizers on js and tfjs, shorter timing.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { benchDir, cpuTicks, fmt, otherCores, printTable, rootDir, runPython, timeCall, torchPython, writeResults } from './lib.mjs';
+import {
+  benchDir, ccVersion, cpuFlags, cpuTicks, fmt, openblasLine, otherCores, printTable, rootDir, runPython, timeCall, torchPython, writeResults,
+} from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const dd = require(rootDir);
@@ -73,39 +78,48 @@ function slotsOf(o) {
   return Object.keys(opt.stateDict().slots).length;
 }
 
-function ccVersion(cc) {
-  try {
-    return execFileSync(cc, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')[0];
-  } catch {
-    return null;
-  }
-}
+const AVX512_FLAGS = ['-mavx512f', '-mavx512dq', '-mavx512bw', '-mavx512vl', '-mfma', '-mprefer-vector-width=512'];
 
-/** Compile bench/roof/adam_roof.c into bench/roof/build/ and run it: { ...timings, compiler, flags } or { skipped }. */
+/**
+ * Compile bench/roof/adam_roof.c into bench/roof/build/ (an avx2 build, and an avx512 one
+ * where /proc/cpuinfo lists AVX-512), run each once and keep the one with the faster fused
+ * Adam (1 + 2 threads): { ...its timings, build, builds, compiler, flags, bin } or { skipped }.
+ */
 function runRoof(n) {
   const src = path.join(benchDir, 'roof', 'adam_roof.c');
-  const bin = path.join(benchDir, 'roof', 'build', 'adam_roof');
   const cc = process.env.CC || 'cc';
   const compiler = ccVersion(cc);
   if (!compiler) return { skipped: `skipped: no C compiler (${cc}), so no fused C Adam roof and no triad` };
-  mkdirSync(path.dirname(bin), { recursive: true });
+  mkdirSync(path.join(benchDir, 'roof', 'build'), { recursive: true });
   // -mavx2 -mfma like dendrite's avx2 kernels; without them where the compiler or the CPU lacks AVX2.
+  // Which builds run is a matter of the CPU (the C code is the roof, not dendrite), so /proc/cpuinfo decides.
   const base = ['-std=c11', '-O3', '-fno-math-errno', '-pthread'];
-  const avx2 = native.isaVariants().includes('avx2');
-  let flags = null;
-  for (const f of avx2 ? [[...base, '-mavx2', '-mfma'], base] : [base]) {
-    try {
-      execFileSync(cc, [...f, src, '-o', bin, '-lm'], { stdio: ['ignore', 'ignore', 'pipe'] });
-      flags = f;
-      break;
-    } catch { /* try the next flag set */ }
+  const cpu = cpuFlags();
+  const candidates = [];
+  if (['avx512f', 'avx512dq', 'avx512bw', 'avx512vl', 'fma'].every((f) => cpu.has(f))) candidates.push({ name: 'avx512', flags: [[...base, ...AVX512_FLAGS]] });
+  candidates.push({ name: 'avx2', flags: cpu.has('avx2') && cpu.has('fma') ? [[...base, '-mavx2', '-mfma'], base] : [base] });
+  const builds = [];
+  for (const c of candidates) {
+    const bin = path.join(benchDir, 'roof', 'build', c.name === 'avx2' ? 'adam_roof' : `adam_roof_${c.name}`);
+    for (const f of c.flags) {
+      try {
+        execFileSync(cc, [...f, src, '-o', bin, '-lm'], { stdio: ['ignore', 'ignore', 'pipe'] });
+        builds.push({ name: f === base ? 'generic' : c.name, flags: f.join(' '), bin });
+        break;
+      } catch { /* try the next flag set */ }
+    }
   }
-  if (!flags) return { skipped: `skipped: ${cc} could not compile bench/roof/adam_roof.c, so no fused C Adam roof and no triad`, compiler };
-  const out = JSON.parse(execFileSync(bin, [String(n), ...ROOF_TIMING], { encoding: 'utf8' }));
-  return { ...out, compiler, flags: flags.join(' '), bin };
+  if (!builds.length) return { skipped: `skipped: ${cc} could not compile bench/roof/adam_roof.c, so no fused C Adam roof and no triad`, compiler };
+  const runs = builds.map((b) => ({ ...b, ...JSON.parse(execFileSync(b.bin, [String(n), ...ROOF_TIMING], { encoding: 'utf8' })) }));
+  const adamSeconds = (r) => THREADS.reduce((a, th) => a + r.threads[th].adam, 0);
+  const best = runs.reduce((a, r) => (adamSeconds(r) < adamSeconds(a) ? r : a));
+  return {
+    ...best, build: best.name, compiler,
+    builds: Object.fromEntries(runs.map((r) => [r.name, { flags: r.flags, adamMs: Object.fromEntries(THREADS.map((th) => [th, ms(r.threads[th].adam)])) }])),
+  };
 }
 
-/** Run the compiled roof again: { n, reps, threads } (no compile). */
+/** Run the chosen roof build again: { n, reps, threads } (no compile). */
 function rerunRoof(roof) {
   return JSON.parse(execFileSync(roof.bin, [String(roof.n), ...ROOF_TIMING], { encoding: 'utf8' }));
 }
@@ -277,10 +291,16 @@ async function main() {
   // (4) Report.
   const roofLine = roof.threads
     ? `triad ${pair(baseline[1].triad, baseline[2].triad, 1)} GB/s, update ${pair(baseline[1].update, baseline[2].update, 1)} GB/s, ` +
-      `fused C Adam ${pair(baseline[1].adamRoofMs, baseline[2].adamRoofMs)} ms (${pair(baseline[1].adamRoofGBps, baseline[2].adamRoofGBps, 1)} GB/s) at 1 / 2 threads, best of ${roofRuns.length} runs`
+      `fused C Adam (${roof.build} build) ${pair(baseline[1].adamRoofMs, baseline[2].adamRoofMs)} ms (${pair(baseline[1].adamRoofGBps, baseline[2].adamRoofGBps, 1)} GB/s) at 1 / 2 threads, best of ${roofRuns.length} runs`
     : roof.skipped;
-  console.log(`\nOptimizer step on ${N.toLocaleString('en')} parameters in ${SIZES.length} tensors (float32); ` +
+  const isa = dd.backends().find((b) => b.name === 'cpu').isa;
+  console.log(`\nOptimizer step on ${N.toLocaleString('en')} parameters in ${SIZES.length} tensors (float32), dendrite ${isa}; ` +
     `memcpy ${fmt(baseline.memcpy.gbps, 1)} GB/s (1 thread); ${roofLine}`);
+  if (roof.builds && Object.keys(roof.builds).length > 1) {
+    console.log(`roof builds, fused Adam ms at 1 / 2 threads in the first run: ${Object.entries(roof.builds)
+      .map(([name, b]) => `${name} ${pair(b.adamMs[1], b.adamMs[2])}`).join(', ')}; the roof is the ${roof.build} build`);
+  }
+  console.log(openblasLine());
   if (busyOthers > 0.1) {
     console.log(`warning: other processes kept ${fmt(busyOthers, 2)} of the ${os.cpus().length} cores busy on average during this run: timings may be disturbed`);
   }
@@ -317,12 +337,12 @@ async function main() {
     torch: torch ? `PyTorch ${torch.torch}, torch.optim for-loop (foreach=None) and foreach=True, ${THREADS.join(' and ')} threads (torch.set_num_threads)`
       : 'skipped: python3-torch is not installed (apt-get install python3-torch)',
     tfjs: tfNote,
-    roof: roof.threads ? `bench/roof/adam_roof.c, ${roof.compiler}, ${roof.flags}` : roof.skipped,
+    roof: roof.threads ? `bench/roof/adam_roof.c, ${roof.build} build (the faster of ${Object.keys(roof.builds).join(', ')}), ${roof.compiler}, ${roof.flags}` : roof.skipped,
     js: `dendrite js backend, best of ${JS_STEPS} steps${quick ? `, only ${QUICK_JS.join(', ')}` : ''}`,
   };
   console.log(`peers: torch: ${peers.torch}; tfjs: ${peers.tfjs}; roof: ${peers.roof}`);
   const file = writeResults('optimizers', {
-    quick, n: N, sizes: SIZES, threads: THREADS, otherProcessesBusyCores: busyOthers, seconds: (performance.now() - started) / 1000,
+    quick, isa, n: N, sizes: SIZES, threads: THREADS, otherProcessesBusyCores: busyOthers, seconds: (performance.now() - started) / 1000,
     bytes: 'per element: params read + write (8), grads read (4), each state slot read + write (8); memcpy 8, triad and update 12',
     baseline, roof: { ...roof, bin: undefined, runs: roofRuns.length, best: roof.threads ? bestRoof(roofRuns) : null }, peers, targets: { met: misses.length === 0, misses }, results,
   });

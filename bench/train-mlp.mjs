@@ -7,7 +7,8 @@
 //   dendrite `cpu` at 1 and 2 threads (model.fit; model.predict), and `js`;
 //   the practical roof: bench/train-roof/mlp_roof.c, the same loop in C on OpenBLAS
 //     sgemm with fused elementwise passes and a fused Adam, compiled here into
-//     bench/train-roof/build/ when `cc` links -lopenblas (a subprocess per thread count);
+//     bench/train-roof/build/ when `cc` links -lopenblas (a subprocess per thread count,
+//     on OpenBLAS's own kernels for this CPU, as PyTorch's: lib.mjs openblasSetup);
 //   a naive pure-JS Float32Array MLP (plain loops forward / backward + Adam), below;
 //   tfjs (cpu backend) and tfjs-backend-wasm (single-threaded in Node), a custom
 //     train step: optimizer.minimize(softmaxCrossEntropy(model.apply(x))) with tf.train.adam;
@@ -20,13 +21,18 @@
 // batch copy and Adam timed alone through the addon, against the step time in fit).
 // dendrite and the roof alternate for 3 rounds (best kept; `--rounds=N`): the cores may be
 // shared, and each round reports the cores other processes kept busy meanwhile.
+// Training GFLOP/s are also shown as a share of the FMA peak of the widest vector width
+// (lib.mjs fmaPeak). `--isa=avx512|avx2|scalar`: dendrite on that variant (default: the best).
 // `--quick`: 0.5 s training windows, one round, shorter latency runs: about 20 s.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { benchDir, cpuTicks, fmt, otherCores, printTable, rootDir, timeCall, torchPython, writeResults } from './lib.mjs';
+import {
+  benchDir, bestPeak, ccVersion, cpuFlags, cpuTicks, fmaPeak, fmt, openblasLine, otherCores, peakLine, peerEnv, printTable, rootDir, selectIsaFromArgs,
+  timeCall, torchPython, writeResults,
+} from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const dd = require(rootDir);
@@ -259,16 +265,10 @@ function stepParts(data, order) {
 // ---------------------------------------------------------------------------
 // The C roof
 
-function ccVersion(cc) {
-  try {
-    return execFileSync(cc, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')[0];
-  } catch {
-    return null;
-  }
-}
-
 function buildRoof() {
-  if (!native.isaVariants().includes('avx2')) return { skipped: 'skipped: no AVX2+FMA here' };
+  // the roof's own passes are -mavx2 -mfma code: a matter of the CPU, not of the addon's variants
+  const flagsHere = cpuFlags();
+  if (!flagsHere.has('avx2') || !flagsHere.has('fma')) return { skipped: 'skipped: no AVX2+FMA here' };
   const cc = process.env.CC || 'cc';
   const compiler = ccVersion(cc);
   if (!compiler) return { skipped: `skipped: no C compiler (${cc})` };
@@ -285,7 +285,7 @@ function buildRoof() {
 }
 
 function runRoof(roof, threads, seconds) {
-  const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads) };
+  const env = peerEnv({ OPENBLAS_NUM_THREADS: String(threads) });
   return JSON.parse(execFileSync(roof.bin, [String(threads), String(seconds), String(ROWS), String(BATCH)], { encoding: 'utf8', env }));
 }
 
@@ -575,6 +575,9 @@ async function main() {
   const X = dd.tensor(data.x, [ROWS, IN]);
   const order = permutation(ROWS, 7);
   const notes = {};
+  const isa = selectIsaFromArgs(dd, native);
+  const blasSetup = openblasLine(); // checks OpenBLAS once, before any peer runs
+  let peak = fmaPeak(THREADS); // measured again at the end: the better of the two (the cores may be shared)
 
   // (1) dendrite cpu and the C roof, alternating; best of CFG.rounds rounds each.
   const roof = buildRoof();
@@ -637,6 +640,7 @@ async function main() {
   const jsPredict = dendritePredict(jsModel, data);
   dd.setBackend(savedBackend);
   dd.setNumThreads(savedThreads);
+  native.selectIsa('auto'); // the rest (onnx weights, tables) needs no particular variant
 
   // (4) the naive pure-JS MLP.
   const naive = new NaiveMlp(SIZES, 1);
@@ -706,7 +710,7 @@ async function main() {
         predict_seconds: CFG.predictSeconds, predict_max_calls: PREDICT_MAX_CALLS };
       // Debian's torch runs its GEMMs on the system BLAS (OpenBLAS, pthread build), whose own thread
       // count torch.set_num_threads does not set: a '1 thread' run would multiply on every core.
-      const env = { ...process.env, OPENBLAS_NUM_THREADS: String(th), OMP_NUM_THREADS: String(th), ...(th > 1 ? { OMP_WAIT_POLICY: 'PASSIVE' } : {}) };
+      const env = peerEnv({ OPENBLAS_NUM_THREADS: String(th), OMP_NUM_THREADS: String(th), ...(th > 1 ? { OMP_WAIT_POLICY: 'PASSIVE' } : {}) });
       try {
         torch[th] = JSON.parse(execFileSync(torchPy, [path.join(benchDir, 'torch_train_mlp.py'), JSON.stringify(spec)], { encoding: 'utf8', env }));
       } catch (err) {
@@ -720,6 +724,7 @@ async function main() {
   }
 
   const busyOthers = otherCores(ticksAtStart, cpuTicks());
+  peak = bestPeak(peak, fmaPeak(THREADS));
 
   // (7) The table.
   const rows = [];
@@ -740,16 +745,20 @@ async function main() {
   const us = (v) => (v === null || v === undefined ? 'n/a' : v >= 1e4 ? fmt(v, 0) : v >= 100 ? fmt(v, 0) : fmt(v, 1));
   const lat = (p) => (p ? `${us(p.p50Us)} / ${us(p.p99Us)}` : 'n/a');
   console.log(`\nMLP 784-256-128-10 training (softmax CE, Adam, batch ${BATCH}, ${ROWS} synthetic rows; ${fmt(FLOPS_PER_SAMPLE / 1e6, 3)} MFLOP per sample), ` +
-    `predict latency of one call; dendrite ${native.isa()}, best of ${CFG.rounds} round(s) of >= ${CFG.trainSeconds} s for dendrite cpu and the roof`);
+    `predict latency of one call; dendrite ${isa} (of ${native.isaVariants().join(', ')}), best of ${CFG.rounds} round(s) of >= ${CFG.trainSeconds} s for dendrite cpu and the roof`);
+  console.log(blasSetup);
+  console.log(peakLine(peak));
   if (busyOthers !== null && busyOthers > 0.1) {
     console.log(`warning: other processes kept ${fmt(busyOthers, 2)} of the ${os.cpus().length} cores busy on average during this run: timings may be disturbed`);
   }
-  printTable(['peer', 'threads', 'train samples/s', 'x vs dendrite', 'GFLOP/s', 'predict b1 p50/p99 µs', 'predict b64 p50/p99 µs', 'note'],
+  const gflops = (r) => (r.samplesPerSec && !r.peer.startsWith('brain') ? r.samplesPerSec * FLOPS_PER_SAMPLE / 1e9 : null);
+  const peakAt = (th) => peak.peak?.[th] ?? null; // the widest width's
+  printTable(['peer', 'threads', 'train samples/s', 'x vs dendrite', 'GFLOP/s', '% peak', 'predict b1 p50/p99 µs', 'predict b64 p50/p99 µs', 'note'],
     rows.map((r) => [r.peer, r.threads, r.samplesPerSec ? fmt(r.samplesPerSec, 0) : 'n/a', r.dendriteX ? `${fmt(r.dendriteX, r.dendriteX >= 10 ? 0 : 2)}x` : 'n/a',
-      r.samplesPerSec && !r.peer.startsWith('brain') ? fmt(r.samplesPerSec * FLOPS_PER_SAMPLE / 1e9, 1) : 'n/a',
+      fmt(gflops(r), 1), gflops(r) && peakAt(r.threads) ? `${fmt(100 * gflops(r) / peakAt(r.threads), 0)}%` : 'n/a',
       lat(r.predict?.[1]), lat(r.predict?.[64]), r.note ?? '']));
   console.log('x vs dendrite: dendrite cpu samples/s at the same thread count over the peer\'s (> 1: dendrite is faster); ' +
-    'GFLOP/s: samples/s x the MLP\'s training flops per sample');
+    `GFLOP/s: samples/s x the MLP's training flops per sample; % peak: of the ${peak.widest ?? 'n/a'} FMA peak at the same thread count`);
   const roundList = (list) => list.map((r) => `${fmt(r.samplesPerSec / 1e3, 1)}k${r.otherCores > 0.1 ? ` (others ${fmt(r.otherCores, 1)} cores)` : ''}`).join(', ');
   console.log('rounds, samples/s: ' + THREADS.map((th) => `dendrite ${th} thr ${roundList(runs.dendrite[th])}` +
     (roof.skipped ? '' : `; roof ${th} thr ${roundList(runs.roof[th])}`)).join('; '));
@@ -802,7 +811,8 @@ async function main() {
 
   const file = writeResults('train-mlp', {
     quick, config: { rows: ROWS, batch: BATCH, sizes: SIZES, flopsPerSample: FLOPS_PER_SAMPLE, ...CFG },
-    isa: native.isa(), otherProcessesBusyCores: busyOthers, seconds: (performance.now() - started) / 1000,
+    isa, isaVariants: native.isaVariants(), otherProcessesBusyCores: busyOthers,
+    peakGflops: peak.gflops ?? null, peakWidth: peak.widest ?? null, ...(peak.skipped ? { peakSkipped: peak.skipped } : {}), seconds: (performance.now() - started) / 1000,
     notes, table: rows, dendrite, dendriteRounds: runs.dendrite, roof: { ...roof, bin: undefined, runs: runs.roof },
     torch, ort, tfjs, brainjs, naive: { ...naiveTrain, loss: naiveLoss, predict: naivePredict }, dendriteJs: { ...jsTrain, predict: jsPredict },
     stepParts: parts, stepUs, eventLoopLag: lag, targets,

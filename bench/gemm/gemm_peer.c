@@ -1,28 +1,26 @@
 /*
- * Bench-only peer of bench/gemm.mjs: OpenBLAS sgemm on the same shapes, and the
- * machine's FMA peak. Plain C, compiled at run time by the bench:
+ * Bench-only peer of bench/gemm.mjs: OpenBLAS sgemm on the same shapes. Plain C,
+ * compiled at run time by the bench (the FMA peak is bench/peak/fma_peak.c's):
  *
- *   cc -O2 -mavx2 -mfma -pthread gemm_peer.c -o build/gemm_peer -lopenblas
- *   (or with -DNO_BLAS, and without -lopenblas, for the peak alone)
+ *   cc -std=c11 -O2 gemm_peer.c -o build/gemm_peer -lopenblas
  *
  * Usage: gemm_peer THREADS BATCH_SECONDS BATCHES SHAPE...   SHAPE = m,n,k,transA,transB
  * OpenBLAS's thread count comes from OPENBLAS_NUM_THREADS (set by the bench to
- * THREADS). Prints one JSON document:
- *   peak: GFLOP/s of THREADS threads each running a register-only loop of
- *         independent 8-wide FMAs (12 chains: enough to cover latency x pipes)
+ * THREADS), its kernels from its own choice on this CPU (the bench runs it in
+ * lib.mjs's peerEnv()). Prints one JSON document:
+ *   blasCore: openblas_get_corename(), the kernels that ran
  *   blas: GFLOP/s per shape, best batch (C = A * B, alpha 1, beta 0, row-major,
- *         compact leading dimensions), or null with -DNO_BLAS
+ *         compact leading dimensions)
  */
 #define _POSIX_C_SOURCE 200809L
-#include <immintrin.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
-#ifndef NO_BLAS
 #include <cblas.h>
-#endif
+
+/* Declared here too: not every cblas.h declares them. */
+char* openblas_get_corename(void);
+int openblas_get_num_threads(void);
 
 static double now(void) {
   struct timespec ts;
@@ -30,48 +28,6 @@ static double now(void) {
   return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* ------------------------------------------------------------------------- */
-/* FMA peak: 12 independent chains of y = y * a + b on 8 lanes.              */
-
-enum { kChains = 12 };
-static const long kPeakIters = 20000000; /* 12 * 8 * 2 * 2e7 = 3.84 GFLOP per thread */
-
-static void* peak_loop(void* arg) {
-  float* sink = (float*)arg;
-  __m256 acc[kChains];
-  for (int i = 0; i < kChains; ++i) acc[i] = _mm256_set1_ps(1.0f + i * 1e-3f);
-  const __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
-  for (long it = 0; it < kPeakIters; ++it) {
-#pragma GCC unroll 12
-    for (int i = 0; i < kChains; ++i) acc[i] = _mm256_fmadd_ps(acc[i], a, b);
-  }
-  __m256 s = acc[0];
-  for (int i = 1; i < kChains; ++i) s = _mm256_add_ps(s, acc[i]);
-  float out[8];
-  _mm256_storeu_ps(out, s);
-  *sink = out[0];
-  return NULL;
-}
-
-static double peak_gflops(int threads) {
-  double best = 0;
-  for (int rep = 0; rep < 3; ++rep) {
-    pthread_t tid[64];
-    float sink[64];
-    const double t0 = now();
-    for (int t = 1; t < threads; ++t) pthread_create(&tid[t], NULL, peak_loop, &sink[t]);
-    peak_loop(&sink[0]);
-    for (int t = 1; t < threads; ++t) pthread_join(tid[t], NULL);
-    const double dt = now() - t0;
-    const double gf = threads * (double)kPeakIters * kChains * 8 * 2 / dt / 1e9;
-    if (gf > best) best = gf;
-  }
-  return best;
-}
-
-/* ------------------------------------------------------------------------- */
-
-#ifndef NO_BLAS
 static float* random_matrix(size_t n, unsigned seed) {
   float* x = malloc((n ? n : 1) * sizeof(float));
   for (size_t i = 0; i < n; ++i) {
@@ -108,7 +64,6 @@ static double blas_gflops(int m, int n, int k, int ta, int tb, double batch_seco
   free(c);
   return 2.0 * m * n * k / best / 1e9;
 }
-#endif
 
 int main(int argc, char** argv) {
   if (argc < 4) {
@@ -119,19 +74,14 @@ int main(int argc, char** argv) {
   const double batch_seconds = atof(argv[2]);
   const int batches = atoi(argv[3]);
   if (threads < 1 || threads > 64) return 2;
-  printf("{\"threads\": %d, \"peak\": %.3f", threads, peak_gflops(threads));
-#ifndef NO_BLAS
-  printf(", \"blasThreads\": %d, \"blasCore\": \"%s\", \"blas\": [", openblas_get_num_threads(), openblas_get_corename());
+  printf("{\"threads\": %d, \"blasThreads\": %d, \"blasCore\": \"%s\", \"blas\": [", threads, openblas_get_num_threads(),
+         openblas_get_corename());
   for (int i = 4; i < argc; ++i) {
     int m, n, k, ta, tb;
     if (sscanf(argv[i], "%d,%d,%d,%d,%d", &m, &n, &k, &ta, &tb) != 5) return 2;
     printf("%s%.3f", i > 4 ? ", " : "", blas_gflops(m, n, k, ta, tb, batch_seconds, batches));
     fflush(stdout);
   }
-  printf("]");
-#else
-  printf(", \"blas\": null");
-#endif
-  printf("}\n");
+  printf("]}\n");
   return 0;
 }
