@@ -44,6 +44,8 @@ struct SimdAvx2 {
   static V min(V a, V b) { return _mm256_min_ps(a, b); }
   static V max(V a, V b) { return _mm256_max_ps(a, b); }
   static V sqrt(V a) { return _mm256_sqrt_ps(a); }
+  // 1/d, correctly rounded: on AVX2 cores a division is as fast here as rcp + Newton.
+  static V recip(V d) { return _mm256_div_ps(_mm256_set1_ps(1.0f), d); }
 
   // Sign-bit arithmetic.
   static V abs(V x) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x); }

@@ -42,6 +42,13 @@ struct SimdAvx512 {
   static V min(V a, V b) { return _mm512_min_ps(a, b); }
   static V max(V a, V b) { return _mm512_max_ps(a, b); }
   static V sqrt(V a) { return _mm512_sqrt_ps(a); }
+  // 1/d for finite nonzero d: rcp14 (relative error < 2^-14) and one Newton step, within an
+  // ulp, exact where d is a power of two; measured faster than the zmm division (the
+  // activations are compute-bound on one core). d = inf would give NaN (inf * 0).
+  static V recip(V d) {
+    const V r = _mm512_rcp14_ps(d);
+    return _mm512_fmadd_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(1.0f)), r);
+  }
 
   static V abs(V x) { return _mm512_andnot_ps(_mm512_set1_ps(-0.0f), x); }
   static V neg_abs(V x) { return _mm512_or_ps(x, _mm512_set1_ps(-0.0f)); }
