@@ -143,6 +143,18 @@ if (!native) {
     console.log(`note: other processes kept ~${fmt(load, 1)} core(s) busy when the bench started; 2-thread numbers suffer`);
   }
   printTable(['shape', 'threads', 'dendrite', 'OpenBLAS', 'ratio', 'dendrite %peak', 'OpenBLAS %peak'], rows);
+  // The AVX-512 issue's targets: >= 1.0x OpenBLAS (its own kernel choice) on every shape, and
+  // >= 85% of the widest FMA peak on the squares from 512 up, at 1 and 2 threads.
+  const targets = [];
+  for (const r of results) {
+    if (r.ratio !== null) targets.push({ name: `${r.shape}, ${r.threads} thr: >= 1.0x OpenBLAS`, value: r.ratio, met: r.ratio >= 1.0, unit: 'x' });
+    if (r.fractionOfPeak !== null && r.m === r.n && r.n === r.k && r.m >= 512) {
+      targets.push({ name: `${r.shape}, ${r.threads} thr: >= 85% of peak`, value: 100 * r.fractionOfPeak, met: r.fractionOfPeak >= 0.85, unit: '%' });
+    }
+  }
+  const missed = targets.filter((t) => !t.met);
+  console.log(missed.length ? `targets missed (${missed.length} of ${targets.length}):\n  ${missed.map((t) => `${t.name} (${fmt(t.value, t.unit === '%' ? 0 : 2)}${t.unit})`).join('\n  ')}`
+    : `targets: all ${targets.length} met`);
   const file = writeResults('gemm', {
     quick,
     isa,
@@ -154,6 +166,7 @@ if (!native) {
     peakGflops: peak.gflops ?? null,
     peakWidth: peak.widest ?? null,
     peak: peak.skipped ? { skipped: peak.skipped } : { compiler: peak.compiler, flags: peak.flags },
+    targets,
     results,
   });
   console.log(`wrote ${path.relative(rootDir, file)}`);

@@ -781,12 +781,12 @@ async function main() {
   console.log(`event-loop lag during await model.fit (5 ms setInterval, ~${CFG.lagSeconds} s fit): ` +
     THREADS.map((th) => `${th} thr max ${fmt(lag[th].maxMs, 2)} ms, p99 ${fmt(lag[th].p99Ms, 2)} ms (${lag[th].ticks} ticks)`).join('; '));
 
-  // (8) The issue's targets.
+  // (8) The issues' targets (the AVX-512 issue raised the roof to 1.0x and batch-1 predict to 8 µs).
   const targets = [];
   const target = (name, value, ok, detail) => targets.push({ name, value, met: value === null || value === undefined ? null : ok(value), detail });
   for (const th of THREADS) {
     const r = roofRows?.[th];
-    target(`dendrite >= 0.9x the C roof, ${th} thr`, r ? dendrite[th].train.samplesPerSec / r.samplesPerSec : null, (v) => v >= 0.9, 'x roof');
+    target(`dendrite >= 1.0x the C roof, ${th} thr`, r ? dendrite[th].train.samplesPerSec / r.samplesPerSec : null, (v) => v >= 1.0, 'x roof');
   }
   for (const th of THREADS) {
     target(`dendrite >= 2x PyTorch, ${th} thr`, torch[th]?.samplesPerSec ? dendrite[th].train.samplesPerSec / torch[th].samplesPerSec : null, (v) => v >= 2, 'x');
@@ -798,7 +798,7 @@ async function main() {
   for (const th of THREADS) {
     target(`dendrite ${th} thr >= 100x naive JS (1 thr)`, dendrite[th].train.samplesPerSec / naiveTrain.samplesPerSec, (v) => v >= 100, 'x');
   }
-  for (const th of THREADS) target(`batch-1 predict p50 <= 15 µs, ${th} thr`, dendrite[th].predict[1].p50Us, (v) => v <= 15, 'µs');
+  for (const th of THREADS) target(`batch-1 predict p50 <= 8 µs, ${th} thr`, dendrite[th].predict[1].p50Us, (v) => v <= 8, 'µs');
   for (const th of THREADS) {
     const o = ort.threads?.[th]?.predict?.[1]?.p50Us;
     target(`batch-1 predict p50 <= 0.4x onnxruntime-node, ${th} thr`, o ? dendrite[th].predict[1].p50Us / o : null, (v) => v <= 0.4, 'x ort');
