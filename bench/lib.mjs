@@ -283,3 +283,20 @@ export function selectIsaFromArgs(dd, native) {
   }
   return dd.backends().find((b) => b.name === 'cpu').isa;
 }
+
+/**
+ * The cache-line round trip between CPUs 0 and 1 in ns (bench/peak/core_latency.c), or
+ * null where it cannot be measured (one CPU, no compiler). On a VM it tells how far apart
+ * the host placed the two vCPUs, which every 2-thread figure depends on.
+ */
+export function coreToCoreNs() {
+  if (os.cpus().length < 2) return null;
+  const helper = buildHelper('peak/core_latency.c', ['-std=c11', '-O2', '-pthread']);
+  if (helper.skipped) return null;
+  try {
+    const r = JSON.parse(execFileSync(helper.bin, [], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 30e3 }));
+    return r.ns ?? null;
+  } catch {
+    return null;
+  }
+}

@@ -30,7 +30,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  benchDir, bestPeak, ccVersion, cpuFlags, cpuTicks, fmaPeak, fmt, openblasLine, otherCores, peakLine, peerEnv, printTable, rootDir, selectIsaFromArgs,
+  benchDir, bestPeak, ccVersion, coreToCoreNs, cpuFlags, cpuTicks, fmaPeak, fmt, openblasLine, otherCores, peakLine, peerEnv, printTable, rootDir, selectIsaFromArgs,
   timeCall, torchPython, writeResults,
 } from './lib.mjs';
 
@@ -578,6 +578,7 @@ async function main() {
   const isa = selectIsaFromArgs(dd, native);
   const blasSetup = openblasLine(); // checks OpenBLAS once, before any peer runs
   let peak = fmaPeak(THREADS); // measured again at the end: the better of the two (the cores may be shared)
+  const coreNs = [coreToCoreNs()]; // and the distance between the two vCPUs, at the start and the end
 
   // (1) dendrite cpu and the C roof, alternating; best of CFG.rounds rounds each.
   const roof = buildRoof();
@@ -725,6 +726,7 @@ async function main() {
 
   const busyOthers = otherCores(ticksAtStart, cpuTicks());
   peak = bestPeak(peak, fmaPeak(THREADS));
+  coreNs.push(coreToCoreNs());
 
   // (7) The table.
   const rows = [];
@@ -748,6 +750,10 @@ async function main() {
     `predict latency of one call; dendrite ${isa} (of ${native.isaVariants().join(', ')}), best of ${CFG.rounds} round(s) of >= ${CFG.trainSeconds} s for dendrite cpu and the roof`);
   console.log(blasSetup);
   console.log(peakLine(peak));
+  if (coreNs[0] !== null) {
+    console.log(`cache-line round trip CPU 0 <-> 1: ${coreNs.map((v) => `${fmt(v, 0)} ns`).join(' at the start, ')} at the end ` +
+      '(~50-80 ns: one CCD; 150+: the host placed the two vCPUs far apart, and every 2-thread step pays for the cache lines its threads share)');
+  }
   if (busyOthers !== null && busyOthers > 0.1) {
     console.log(`warning: other processes kept ${fmt(busyOthers, 2)} of the ${os.cpus().length} cores busy on average during this run: timings may be disturbed`);
   }
@@ -815,7 +821,7 @@ async function main() {
     peakGflops: peak.gflops ?? null, peakWidth: peak.widest ?? null, ...(peak.skipped ? { peakSkipped: peak.skipped } : {}), seconds: (performance.now() - started) / 1000,
     notes, table: rows, dendrite, dendriteRounds: runs.dendrite, roof: { ...roof, bin: undefined, runs: runs.roof },
     torch, ort, tfjs, brainjs, naive: { ...naiveTrain, loss: naiveLoss, predict: naivePredict }, dendriteJs: { ...jsTrain, predict: jsPredict },
-    stepParts: parts, stepUs, eventLoopLag: lag, targets,
+    stepParts: parts, stepUs, eventLoopLag: lag, coreToCoreNs: coreNs, targets,
   });
   console.log(`results: ${path.relative(rootDir, file)} (${fmt((performance.now() - started) / 1000, 0)} s)`);
 }
