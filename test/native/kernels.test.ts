@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as dd from '../../src/index.js';
 import { nativeAddon } from '../../src/native.js';
-import { expectClose, restoreDefaults, rng } from '../helpers.js';
+import { expectClose, isaVariants, restoreDefaults, rng } from '../helpers.js';
 
 const native = nativeAddon();
 // Around the vector widths (8 lanes for avx2, 16 for avx512) and their multiples.
@@ -56,7 +56,7 @@ function withReference<T>(compute: () => T): T {
 
 const candidates = (): { label: string; use: () => void }[] => [
   { label: 'js', use: () => dd.setBackend('js') },
-  ...(native?.isaVariants() ?? []).map((isa) => ({ label: `cpu/${isa}`, use: () => { dd.setBackend('cpu'); native!.selectIsa(isa); } })),
+  ...isaVariants().map((isa) => ({ label: `cpu/${isa}`, use: () => { dd.setBackend('cpu'); native!.selectIsa(isa); } })),
 ];
 
 afterAll(restoreDefaults);
