@@ -138,13 +138,13 @@ double Trainer::step(Workspace& ws, size_t rows, const double* coeffs, double* c
   double loss;
   switch (spec_.loss) {
     case LossKind::softmax_cross_entropy:
-      loss = softmax_cross_entropy_f32(lb.dy.data(), lb.y_ptr, ws.classes.data(), rows, out, spec_.label_smoothing);
+      loss = k.softmax_ce(lb.dy.data(), lb.y_ptr, ws.classes.data(), rows, out, spec_.label_smoothing);
       break;
     case LossKind::mse:
-      loss = mse_f32(lb.dy.data(), lb.y_ptr, ws.values.data(), rows * out);
+      loss = k.mse(lb.dy.data(), lb.y_ptr, ws.values.data(), rows * out);
       break;
     default:
-      loss = bce_with_logits_f32(lb.dy.data(), lb.y_ptr, ws.values.data(), rows * out);
+      loss = k.bce(lb.dy.data(), lb.y_ptr, ws.values.data(), rows * out);
   }
   if (spec_.accuracy) {
     size_t hits = 0;

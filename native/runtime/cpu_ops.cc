@@ -61,18 +61,18 @@ Status softmax_bwd(float* dx, const float* x, const float* dy, size_t rows, size
 }
 
 Status mse(double* loss, float* grad, const float* pred, const float* target, size_t n) {
-  *loss = mse_f32(grad, pred, target, n);
+  *loss = kernels().mse(grad, pred, target, n);
   return {};
 }
 
 Status softmax_ce(double* loss, float* grad, const float* logits, const int32_t* targets, size_t rows, size_t cols,
                   float label_smoothing) {
-  *loss = softmax_cross_entropy_f32(grad, logits, targets, rows, cols, label_smoothing);
+  *loss = kernels().softmax_ce(grad, logits, targets, rows, cols, label_smoothing);
   return {};
 }
 
 Status bce(double* loss, float* grad, const float* logits, const float* targets, size_t n) {
-  *loss = bce_with_logits_f32(grad, logits, targets, n);
+  *loss = kernels().bce(grad, logits, targets, n);
   return {};
 }
 

@@ -102,6 +102,11 @@ struct KernelTable {
   double (*sum_squares)(const float* x, size_t n) = nullptr;
   void (*scale)(float* x, size_t n, float s) = nullptr;
   void (*clamp)(float* x, size_t n, float lo, float hi) = nullptr;
+  // Losses (mean reduction; see mse_f32 & co. below for the contract).
+  double (*mse)(float* grad, const float* pred, const float* target, size_t n) = nullptr;
+  double (*softmax_ce)(float* grad, const float* logits, const int32_t* targets, size_t rows, size_t cols,
+                       float label_smoothing) = nullptr;
+  double (*bce)(float* grad, const float* logits, const float* targets, size_t n) = nullptr;
   GemmBlockFn gemm = nullptr;
   // The GEMM's micro-tile: the thread splitter cuts C on these edges.
   size_t gemm_mr = 1, gemm_nr = 1;
@@ -117,8 +122,10 @@ bool fill_avx512_kernels(KernelTable& table);
 // The reference activations and softmax (native/kernels/ref/activation_ref.cc).
 void fill_reference_activations(KernelTable& table);
 
-// Losses (mean reduction). They return the loss, accumulated in double, and
-// write d(loss)/d(input) into grad when grad is not null (grad may alias the input).
+// The reference losses (mean reduction, native/kernels/ref/loss_ref.cc; the scalar
+// variant's table entries; the vector variants' are native/kernels/cpu/loss_kernels.inc).
+// They return the loss, accumulated in double, and write d(loss)/d(input) into grad
+// when grad is not null (grad may alias the input).
 // mse: mean((p - t)^2) over all n elements.
 double mse_f32(float* grad, const float* pred, const float* target, size_t n);
 // Cross-entropy of softmax(logits) against class targets in [0, cols), with

@@ -1,6 +1,6 @@
 // The 'scalar' variant: portable C++ for baseline x86-64 (the compiler may use SSE2)
-// and every other architecture. Its activations are the double-precision reference
-// (activation_ref.cc); the optimizers and the GEMM are the same sources as the
+// and every other architecture. Its activations and losses are the double-precision
+// reference (activation_ref.cc, loss_ref.cc); the optimizers and the GEMM are the same sources as the
 // vector variants', compiled for one lane (GEMM micro-tile 6 x 8, A always packed).
 #include <algorithm>
 #include <array>
@@ -45,6 +45,9 @@ inline void pack_b_cols(const float* src, size_t ldb, size_t nr, size_t kc, floa
 
 void fill_scalar_kernels(KernelTable& table) {
   fill_reference_activations(table);
+  table.mse = mse_f32;
+  table.softmax_ce = softmax_cross_entropy_f32;
+  table.bce = bce_with_logits_f32;
   isa_scalar::fill_optim_table(table);
   isa_scalar::fill_gemm_table(table);
 }

@@ -34,12 +34,14 @@ constexpr size_t kPanelCols = T::kNV * S::kLanes;
 #include "pack_transpose.inc"
 #include "../gemm_kernels.inc"
 #include "../activation_kernels.inc"
+#include "../loss_kernels.inc"
 #include "../optim_kernels.inc"
 
 }  // namespace isa_avx2
 
 bool fill_avx2_kernels(KernelTable& table) {
   isa_avx2::fill_activation_table(table);
+  isa_avx2::fill_loss_table(table);
   isa_avx2::fill_optim_table(table);
   isa_avx2::fill_gemm_table(table);
   return true;

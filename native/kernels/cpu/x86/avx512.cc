@@ -45,6 +45,7 @@ constexpr size_t kPanelCols = T::kNV * S::kLanes;
 #include "pack_transpose.inc"
 #include "../gemm_kernels.inc"
 #include "../activation_kernels.inc"
+#include "../loss_kernels.inc"
 // The optimizer loops are memory-bound streams (2-5 arrays read, 1-3 written): measured
 // on Zen 5, the compiler's zmm loops ran SGD at half the speed of its ymm loops (3.5 vs
 // 1.8 ms on 10M parameters, the same in plain C), and Adam no faster. So they use the
@@ -58,6 +59,7 @@ constexpr size_t kPanelCols = T::kNV * S::kLanes;
 
 bool fill_avx512_kernels(KernelTable& table) {
   isa_avx512::fill_activation_table(table);
+  isa_avx512::fill_loss_table(table);
   isa_avx512::fill_optim_table(table);
   isa_avx512::fill_gemm_table(table);
   return true;

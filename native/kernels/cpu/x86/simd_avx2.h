@@ -87,6 +87,7 @@ struct SimdAvx2 {
   static D d_sub(D a, D b) { return _mm256_sub_pd(a, b); }
   static D d_mul(D a, D b) { return _mm256_mul_pd(a, b); }
   static D d_fnma(D a, D b, D c) { return _mm256_fnmadd_pd(a, b, c); }
+  static D d_max(D a, D b) { return _mm256_max_pd(a, b); }
   static double d_hsum(D v) {
     const __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
     return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));

@@ -81,6 +81,7 @@ struct SimdAvx512 {
   static D d_sub(D a, D b) { return _mm512_sub_pd(a, b); }
   static D d_mul(D a, D b) { return _mm512_mul_pd(a, b); }
   static D d_fnma(D a, D b, D c) { return _mm512_fnmadd_pd(a, b, c); }
+  static D d_max(D a, D b) { return _mm512_max_pd(a, b); }
   static double d_hsum(D v) { return _mm512_reduce_add_pd(v); }
 
   // The first n lanes (n < 16): masked loads neither read nor fault past the end.
