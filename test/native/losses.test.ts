@@ -4,7 +4,8 @@
 // (grad aliasing the input), with NaN, infinities and extreme logits.
 import { afterAll, describe, expect, it } from 'vitest';
 import { nativeAddon } from '../../src/native.js';
-import { expectClose, isaVariants, restoreDefaults, rng } from '../helpers.js';
+import * as dd from '../../src/index.js';
+import { expectClose, isaVariants, restoreDefaults, rng, variants } from '../helpers.js';
 
 const native = nativeAddon();
 // (an empty input is rejected by the binding before any kernel runs)
@@ -113,6 +114,41 @@ describe.runIf(native)('loss kernels vs the scalar reference', () => {
     }
   });
 
+  it('bce gradients keep their relative precision where sigmoid(z) rounds to 1 in float', () => {
+    // |z| in [5, 17.6] with the target on z's side: the gradient is -+e^-|z| / n, which the
+    // double reference keeps to ~1e-9 (a float sigmoid rounded to 1 would give 0).
+    const n = 64;
+    const z = Float32Array.from({ length: n }, (_, i) => (i % 2 ? 1 : -1) * (5 + 0.2 * i));
+    const y = Float32Array.from({ length: n }, (_, i) => i % 2);
+    native!.selectIsa('scalar');
+    const ref = new Float32Array(n);
+    native!.bceWithLogits(z, y, ref);
+    for (const isa of isaVariants()) {
+      native!.selectIsa(isa);
+      const grad = new Float32Array(n);
+      native!.bceWithLogits(z, y, grad);
+      expectClose(grad, ref, GRAD.rtol, 0, `bce saturated on ${isa}`);
+    }
+  });
+
+  it('writes nothing outside the gradient', () => {
+    for (const isa of isaVariants()) {
+      native!.selectIsa(isa);
+      for (let n = 1; n <= 70; n++) {
+        for (const offset of [0, 1, 3]) {
+          const buf = new Float32Array(n + offset + 17).fill(12345);
+          const grad = buf.subarray(offset, offset + n);
+          const p = fill(n, n, 5), t = fill(n, n + 1, 1).map((v) => Math.abs(v));
+          native!.mse(p, t, grad);
+          native!.bceWithLogits(p, t, grad);
+          if (n <= 40) native!.softmaxCrossEntropy(p, Int32Array.from({ length: 1 }, () => n - 1), 1, n, 0.1, grad);
+          const outside = [...buf.subarray(0, offset), ...buf.subarray(offset + n)];
+          expect(outside.every((v) => v === 12345), `${isa} n=${n} offset=${offset}`).toBe(true);
+        }
+      }
+    }
+  });
+
   it('loss only (no gradient) gives the same loss', () => {
     const z = fill(128 * 10, 11, 5);
     const targets = Int32Array.from({ length: 128 }, (_, r) => r % 10);
@@ -122,4 +158,21 @@ describe.runIf(native)('loss kernels vs the scalar reference', () => {
       expect(native!.softmaxCrossEntropy(z, targets, 128, 10, 0, null)).toBe(withGrad);
     }
   });
+});
+
+describe('softmax cross-entropy with a -inf logit (a masked class), as torch', () => {
+  // torch.nn.functional.cross_entropy(tensor([[0., -inf, 1.]]), tensor([0])) = log(1 + e) = 1.3132617
+  const cases = variants();
+  for (const v of cases) {
+    it(`is finite without label smoothing on ${v.label}`, () => {
+      v.use();
+      const loss = dd.loss('softmaxCrossEntropy');
+      const logits = dd.tensor(new Float32Array([0, -Infinity, 1]), [1, 3]);
+      const value = loss.forward(logits, new Int32Array([0]));
+      expect(Math.abs(value - Math.log(1 + Math.E))).toBeLessThan(1e-6);
+      // with smoothing the masked class gets probability mass eps / C: torch gives +inf too
+      expect(dd.loss('softmaxCrossEntropy', { labelSmoothing: 0.1 }).forward(logits, new Int32Array([0]))).toBe(Infinity);
+    });
+  }
+  afterAll(restoreDefaults);
 });

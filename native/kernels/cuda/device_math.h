@@ -220,7 +220,7 @@ DENDRITE_HD float ce_row_loss(float m, float log_sum, float z_target, float sum_
   const float off = eps / static_cast<float>(cols);
   const float logp_y = (z_target - m) - log_sum;
   const float sum_logp = sum_shifted - static_cast<float>(cols) * log_sum;
-  return -((1.0f - eps) * logp_y + off * sum_logp);
+  return -((1.0f - eps) * logp_y + (off != 0.0f ? off * sum_logp : 0.0f));  // no 0 * -inf without smoothing (torch)
 }
 // (softmax(z)_j - q_j) / rows, q = (1 - eps) onehot + eps / cols.
 DENDRITE_HD float ce_grad(float z, float m, float log_sum, bool is_target, size_t cols, float eps, float inv_rows) {

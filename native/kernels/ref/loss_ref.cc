@@ -38,7 +38,9 @@ double softmax_cross_entropy_f32(float* grad, const float* logits, const int32_t
     const size_t y = static_cast<size_t>(targets[r]);
     const double logp_y = (z[y] - m) - log_sum;
     const double sum_logp = sum_z - static_cast<double>(cols) * log_sum;
-    total += -((1.0 - eps) * logp_y + off * sum_logp);
+    // The smoothing term only where there is smoothing: 0 * (-inf) would make a -inf logit
+    // NaN, where torch gives the plain cross-entropy.
+    total += -((1.0 - eps) * logp_y + (off != 0.0 ? off * sum_logp : 0.0));
     if (grad) {
       float* g = grad + r * cols;
       for (size_t j = 0; j < cols; ++j) {

@@ -24,7 +24,8 @@ export function softmaxCrossEntropy(
     const y = targets[r];
     let sumLogp = 0;
     for (let j = 0; j < cols; j++) sumLogp += logp(logits[o + j]);
-    total -= (1 - eps) * logp(logits[o + y]) + (eps / cols) * sumLogp;
+    // the smoothing term only with smoothing: 0 * -Infinity (a -inf logit) would be NaN, torch gives the plain loss
+    total -= (1 - eps) * logp(logits[o + y]) + (eps !== 0 ? (eps / cols) * sumLogp : 0);
     if (grad) {
       for (let j = 0; j < cols; j++) {
         const q = eps / cols + (j === y ? 1 - eps : 0);
