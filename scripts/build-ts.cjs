@@ -18,8 +18,10 @@ execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', pat
 
 // The `dendrite` command (package.json "bin"): npm links it at install, before this
 // build creates the file, so the executable bit is set here.
-const cli = path.join(dist, 'cli', 'main.js');
-if (fs.existsSync(cli)) fs.chmodSync(cli, 0o755);
+for (const name of ['bin.js', 'main.js']) {
+  const cli = path.join(dist, 'cli', name);
+  if (fs.existsSync(cli)) fs.chmodSync(cli, 0o755);
+}
 
 const names = Object.keys(require(path.join(dist, 'index.js'))).filter((n) => n !== 'default' && n !== '__esModule');
 fs.writeFileSync(

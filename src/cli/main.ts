@@ -46,7 +46,8 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   }
 }
 
-if (require.main === module) {
+/** Run as the `dendrite` executable (bin.ts): exit statuses as main's, a closed pipe ends quietly. */
+export function run(): void {
   // `dendrite compare | head`: a closed pipe ends the command quietly.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
@@ -58,3 +59,5 @@ if (require.main === module) {
     process.exitCode = code;
   });
 }
+
+if (require.main === module) run();

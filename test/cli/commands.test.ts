@@ -33,6 +33,18 @@ describe('dendrite info', () => {
     const cpu = doc.backends.find((b: { name: string }) => b.name === 'cpu');
     if (cpu.available) expect(text.stdout).toContain(`ISA variant ${cpu.isa}`);
   });
+
+  it('a DENDRITE_ISA the CPU cannot run is one line and exit status 2', async () => {
+    const saved = process.env.DENDRITE_ISA;
+    process.env.DENDRITE_ISA = 'avx1024';
+    const running = dendrite(['info']);  // the child's environment is taken now
+    if (saved === undefined) delete process.env.DENDRITE_ISA;
+    else process.env.DENDRITE_ISA = saved;
+    const r = await running;
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^dendrite: Expected one of .* for DENDRITE_ISA but received "avx1024"$/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
 });
 
 describe('dendrite bench', () => {
