@@ -10,7 +10,6 @@
 namespace dendrite {
 
 struct SimdScalar {
-  static constexpr const char* kName = "scalar";
   static constexpr size_t kLanes = 1;
   using V = float;
 

@@ -18,13 +18,10 @@
 namespace dendrite {
 
 struct SimdAvx2 {
-  static constexpr const char* kName = "avx2";
   static constexpr size_t kLanes = 8;
   using V = __m256;    // 8 floats
   using M = __m256;    // lane mask: all bits set or clear
-  using I = __m256i;   // 8 int32
   using D = __m256d;   // 4 doubles: half a V, for sums and cancellation-prone terms
-  static constexpr size_t kDoublesPerV = 2;  // D registers per V
 
   static V zero() { return _mm256_setzero_ps(); }
   static V set1(float v) { return _mm256_set1_ps(v); }
@@ -37,13 +34,11 @@ struct SimdAvx2 {
   static V add(V a, V b) { return _mm256_add_ps(a, b); }
   static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
   static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
-  static V div(V a, V b) { return _mm256_div_ps(a, b); }
   static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }    // a b + c
   static V fnma(V a, V b, V c) { return _mm256_fnmadd_ps(a, b, c); }  // c - a b
   static V fms(V a, V b, V c) { return _mm256_fmsub_ps(a, b, c); }    // a b - c
   static V min(V a, V b) { return _mm256_min_ps(a, b); }
   static V max(V a, V b) { return _mm256_max_ps(a, b); }
-  static V sqrt(V a) { return _mm256_sqrt_ps(a); }
   // 1/d, correctly rounded: on AVX2 cores a division is as fast here as rcp + Newton.
   static V recip(V d) { return _mm256_div_ps(_mm256_set1_ps(1.0f), d); }
 

@@ -17,12 +17,10 @@
 namespace dendrite {
 
 struct SimdAvx512 {
-  static constexpr const char* kName = "avx512";
   static constexpr size_t kLanes = 16;
   using V = __m512;     // 16 floats
   using M = __mmask16;  // one bit per lane
   using D = __m512d;    // 8 doubles: half a V
-  static constexpr size_t kDoublesPerV = 2;
 
   static V zero() { return _mm512_setzero_ps(); }
   static V set1(float v) { return _mm512_set1_ps(v); }
@@ -35,13 +33,11 @@ struct SimdAvx512 {
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
   static V sub(V a, V b) { return _mm512_sub_ps(a, b); }
   static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
-  static V div(V a, V b) { return _mm512_div_ps(a, b); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   static V fnma(V a, V b, V c) { return _mm512_fnmadd_ps(a, b, c); }
   static V fms(V a, V b, V c) { return _mm512_fmsub_ps(a, b, c); }
   static V min(V a, V b) { return _mm512_min_ps(a, b); }
   static V max(V a, V b) { return _mm512_max_ps(a, b); }
-  static V sqrt(V a) { return _mm512_sqrt_ps(a); }
   // 1/d for finite nonzero d: rcp14 (relative error < 2^-14) and one Newton step, within an
   // ulp, exact where d is a power of two; measured faster than the zmm division (the
   // activations are compute-bound on one core). d = inf would give NaN (inf * 0).
