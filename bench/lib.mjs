@@ -106,14 +106,16 @@ export function ccVersion(cc = process.env.CC || 'cc') {
 const built = new Map();
 /**
  * Compile a bench C helper (`rel`, relative to bench/) into the build/ folder beside it,
- * once per process: { bin, compiler, flags } or { skipped }.
+ * as `name` (default: the file's name without .c), once per process and flag set:
+ * { bin, compiler, flags } or { skipped }.
  */
-export function buildHelper(rel, flags, libs = []) {
-  if (built.has(rel)) return built.get(rel);
+export function buildHelper(rel, flags, libs = [], name = path.basename(rel, '.c')) {
+  const key = [rel, name, ...flags, ...libs].join(' ');
+  if (built.has(key)) return built.get(key);
   const cc = process.env.CC || 'cc';
   const compiler = ccVersion(cc);
   const src = path.join(benchDir, rel);
-  const bin = path.join(path.dirname(src), 'build', path.basename(rel, '.c'));
+  const bin = path.join(path.dirname(src), 'build', name);
   let result;
   if (!compiler) {
     result = { skipped: `no C compiler (${cc})` };
@@ -126,7 +128,7 @@ export function buildHelper(rel, flags, libs = []) {
       result = { skipped: `${cc} could not build bench/${rel}: ${String(err.stderr || err.message).split('\n')[0]}` };
     }
   }
-  built.set(rel, result);
+  built.set(key, result);
   return result;
 }
 

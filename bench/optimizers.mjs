@@ -15,12 +15,11 @@
 // Adam of the first run is the roof from then on, named in the output.
 // `--quick`: 1M parameters, fewer optimizers on js and tfjs, shorter timing.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  benchDir, ccVersion, cpuFlags, cpuTicks, fmt, openblasLine, otherCores, printTable, rootDir, runPython, timeCall, torchPython, writeResults,
+  benchDir, buildHelper, ccVersion, cpuFlags, cpuTicks, fmt, openblasLine, otherCores, printTable, rootDir, runPython, timeCall, torchPython, writeResults,
 } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
@@ -86,11 +85,9 @@ const AVX512_FLAGS = ['-mavx512f', '-mavx512dq', '-mavx512bw', '-mavx512vl', '-m
  * Adam (1 + 2 threads): { ...its timings, build, builds, compiler, flags, bin } or { skipped }.
  */
 function runRoof(n) {
-  const src = path.join(benchDir, 'roof', 'adam_roof.c');
   const cc = process.env.CC || 'cc';
   const compiler = ccVersion(cc);
   if (!compiler) return { skipped: `skipped: no C compiler (${cc}), so no fused C Adam roof and no triad` };
-  mkdirSync(path.join(benchDir, 'roof', 'build'), { recursive: true });
   // -mavx2 -mfma like dendrite's avx2 kernels; without them where the compiler or the CPU lacks AVX2.
   // Which builds run is a matter of the CPU (the C code is the roof, not dendrite), so /proc/cpuinfo decides.
   const base = ['-std=c11', '-O3', '-fno-math-errno', '-pthread'];
@@ -100,13 +97,11 @@ function runRoof(n) {
   candidates.push({ name: 'avx2', flags: cpu.has('avx2') && cpu.has('fma') ? [[...base, '-mavx2', '-mfma'], base] : [base] });
   const builds = [];
   for (const c of candidates) {
-    const bin = path.join(benchDir, 'roof', 'build', c.name === 'avx2' ? 'adam_roof' : `adam_roof_${c.name}`);
-    for (const f of c.flags) {
-      try {
-        execFileSync(cc, [...f, src, '-o', bin, '-lm'], { stdio: ['ignore', 'ignore', 'pipe'] });
-        builds.push({ name: f === base ? 'generic' : c.name, flags: f.join(' '), bin });
-        break;
-      } catch { /* try the next flag set */ }
+    for (const f of c.flags) {  // the first flag set that compiles
+      const b = buildHelper('roof/adam_roof.c', f, ['-lm'], c.name === 'avx2' ? 'adam_roof' : `adam_roof_${c.name}`);
+      if (b.skipped) continue;
+      builds.push({ name: f === base ? 'generic' : c.name, flags: f.join(' '), bin: b.bin });
+      break;
     }
   }
   if (!builds.length) return { skipped: `skipped: ${cc} could not compile bench/roof/adam_roof.c, so no fused C Adam roof and no triad`, compiler };

@@ -25,12 +25,11 @@
 // (lib.mjs fmaPeak). `--isa=avx512|avx2|scalar`: dendrite on that variant (default: the best).
 // `--quick`: 0.5 s training windows, one round, shorter latency runs: about 20 s.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  benchDir, bestPeak, ccVersion, coreToCoreNs, cpuFlags, cpuTicks, fmaPeak, fmt, openblasLine, otherCores, peakLine, peerEnv, printTable, rootDir, selectIsaFromArgs,
+  benchDir, bestPeak, buildHelper, coreToCoreNs, cpuFlags, cpuTicks, fmaPeak, fmt, openblasLine, otherCores, peakLine, peerEnv, printTable, rootDir, selectIsaFromArgs,
   timeCall, torchPython, writeResults,
 } from './lib.mjs';
 
@@ -269,19 +268,8 @@ function buildRoof() {
   // the roof's own passes are -mavx2 -mfma code: a matter of the CPU, not of the addon's variants
   const flagsHere = cpuFlags();
   if (!flagsHere.has('avx2') || !flagsHere.has('fma')) return { skipped: 'skipped: no AVX2+FMA here' };
-  const cc = process.env.CC || 'cc';
-  const compiler = ccVersion(cc);
-  if (!compiler) return { skipped: `skipped: no C compiler (${cc})` };
-  const src = path.join(benchDir, 'train-roof', 'mlp_roof.c');
-  const bin = path.join(benchDir, 'train-roof', 'build', 'mlp_roof');
-  mkdirSync(path.dirname(bin), { recursive: true });
-  const flags = ['-std=c11', '-O3', '-mavx2', '-mfma', '-fno-math-errno'];
-  try {
-    execFileSync(cc, [...flags, src, '-o', bin, '-lopenblas', '-lm'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  } catch (err) {
-    return { skipped: `skipped: ${cc} could not build bench/train-roof/mlp_roof.c with -lopenblas (apt-get install libopenblas-dev): ${errorLine(err.stderr || err)}` };
-  }
-  return { bin, compiler, flags: [...flags, '-lopenblas', '-lm'].join(' ') };
+  const roof = buildHelper('train-roof/mlp_roof.c', ['-std=c11', '-O3', '-mavx2', '-mfma', '-fno-math-errno'], ['-lopenblas', '-lm']);
+  return roof.skipped ? { skipped: `skipped: ${roof.skipped} (-lopenblas: apt-get install libopenblas-dev)` } : roof;
 }
 
 function runRoof(roof, threads, seconds) {
