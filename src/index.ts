@@ -22,8 +22,14 @@ export { schedules, LRSchedule } from './schedule/index.js';
 export type {
   StepLROptions, ExponentialLROptions, CosineAnnealingLROptions, LinearLROptions, OneCycleLROptions, ReduceLROnPlateauOptions,
 } from './schedule/index.js';
-export { layers, Dense, INITIALIZER_NAMES } from './layer/index.js';
-export type { DenseOptions, ActivationSpec, Layer, InitializerName } from './layer/index.js';
+export {
+  layers, Layer, Dense, Conv2d, MaxPool2d, AvgPool2d, GlobalAvgPool2d, Flatten, BatchNorm, LayerNorm, Dropout, Embedding,
+  INITIALIZER_NAMES, WEIGHT_NAMES,
+} from './layer/index.js';
+export type {
+  DenseOptions, ActivationSpec, InitializerName, Conv2dOptions, Pool2dOptions, BatchNormOptions, LayerNormOptions, DropoutOptions,
+  EmbeddingOptions, Padding, WeightName, LayerWeights, LayerGradients, ForwardOptions, LayerOptions,
+} from './layer/index.js';
 export { Sequential, sequential } from './model/sequential.js';
 export type { CompileOptions, CompileConfig, SequentialOptions, EvaluateOptions } from './model/sequential.js';
 export { loadModel, loadWeights } from './io/load.js';

@@ -4,6 +4,7 @@
  * on the `js` backend and `backends()` reports `nativeLoadError()`.
  */
 import bindings from 'bindings';
+import type { NativeLayerSpec } from './layer/layer.js';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -147,6 +148,8 @@ export interface NativeAddon extends NativeOps {
   /** Optimizer kernel names in native order. */
   optimizerNames(): string[];
   NativeTrainer: new (spec: NativeTrainerSpec) => NativeTrainer;
+  /** device: 'cpu', 'cuda' or 'deviceMath' (the CUDA math on the CPU). */
+  NativeLayer: new (spec: NativeLayerSpec, device: 'cpu' | 'cuda' | 'deviceMath') => NativeLayer;
   /** memcpy of x into out: the bandwidth baseline of the benchmarks. */
   copyFloat32(out: Float32Array, x: Float32Array): void;
   /** Same contract as `gemm`: the single-threaded triple loop accumulating in double (the test oracle). */
@@ -158,22 +161,17 @@ export interface NativeAddon extends NativeOps {
   ): void;
 }
 
-/** One dense layer of a NativeTrainer spec. */
-export interface NativeTrainerLayer {
-  inSize: number;
-  units: number;
-  weight: Float32Array;
-  bias: Float32Array | null;
-  /** Element-wise activation kernel id, or -1 (linear or row-wise). */
-  act: number;
-  /** 0 none, 1 softmax, 2 log-softmax (row-wise activations). */
-  row: number;
-  alpha: number;
-  beta: number;
-  threshold: number;
+/** One layer of a NativeTrainer spec: Layer.nativeSpec() (native/include/dendrite/layer.h LayerConfig). */
+export type NativeTrainerLayer = NativeLayerSpec;
+
+/** One layer on its own over a native device (Layer.forward / Layer.backward on cpu and cuda), synchronous. */
+export interface NativeLayer {
+  /** y [rows, outSize] for x [rows, inSize]. */
+  forward(x: Float32Array, rows: number, training: boolean, y: Float32Array): void;
+  /** Forward again into y, then dx (or null) and the gradients of the trainable tensors (null for buffers), in tensors order. */
+  backward(x: Float32Array, rows: number, training: boolean, y: Float32Array, dy: Float32Array, dx: Float32Array | null, grads: (Float32Array | null)[]): void;
 }
 
-/** The native training loop of a Sequential (native/model/trainer.cc). */
 export interface NativeTrainer {
   /**
    * Train batches first .. first+count-1 of an epoch on a worker thread; resolves with the batches done.
@@ -198,11 +196,11 @@ export interface NativeTrainer {
 
 export interface NativeTrainerSpec {
   layers: NativeTrainerLayer[];
-  /** 0 softmax cross-entropy, 1 mse, 2 binary cross-entropy with logits. */
-  loss: number;
+  loss: 'softmaxCrossEntropy' | 'mse' | 'binaryCrossEntropyWithLogits';
   labelSmoothing: number;
   accuracy: boolean;
-  optimizer: number;
+  /** The optimizer kernel (OPTIMIZER_KERNELS). */
+  optimizer: string;
   slots: number;
   state: Float32Array;
   coeffCount: number;

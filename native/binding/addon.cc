@@ -7,6 +7,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   dendrite::binding::InitSystem(env, exports);
   dendrite::binding::InitTrainer(env, exports);
   dendrite::binding::InitDistributed(env, exports);
+  dendrite::binding::InitLayer(env, exports);
   return exports;
 }
 }  // namespace

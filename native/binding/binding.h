@@ -10,6 +10,7 @@ void InitSystem(Napi::Env env, Napi::Object exports);
 void InitOps(Napi::Env env, Napi::Object exports);
 void InitTrainer(Napi::Env env, Napi::Object exports);
 void InitDistributed(Napi::Env env, Napi::Object exports);
+void InitLayer(Napi::Env env, Napi::Object exports);
 }  // namespace binding
 }  // namespace dendrite
 

@@ -14,10 +14,11 @@
 #include <vector>
 
 #include "dendrite/communicator.h"
-#include "dendrite/device_trainer.h"
+#include "dendrite/layer.h"
 #include "dendrite/trainer.h"
 #include "binding.h"
 #include "convert.h"
+#include "layer_config.h"
 
 namespace dendrite {
 namespace binding {
@@ -38,8 +39,9 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
                                               InstanceMethod("forgetData", &NativeTrainer::ForgetData)});
   }
 
-  // new NativeTrainer({ layers: [{ inSize, units, weight, bias|null, act, row, alpha, beta, threshold }],
-  //   loss, labelSmoothing, accuracy, optimizer, slots, state, coeffCount })
+  // new NativeTrainer({ layers: [{ type, inShape, outShape, options: { key: number | string },
+  //   tensors: { name: Float32Array }, counter?: Uint32Array }], loss, labelSmoothing, accuracy,
+  //   optimizer, slots, state, coeffCount, device })
   explicit NativeTrainer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeTrainer>(info) {
     Napi::Env env = info.Env();
     if (!info[0].IsObject()) ThrowType(env, "a trainer spec object", "spec");
@@ -48,71 +50,57 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
     const Napi::Value layers_value = spec.Get("layers");
     if (!layers_value.IsArray()) ThrowType(env, "an array", "layers");
     const Napi::Array layers = layers_value.As<Napi::Array>();
-    size_t total = 0;
+    size_t trainable = 0;
     for (uint32_t i = 0; i < layers.Length(); ++i) {
       if (!layers.Get(i).IsObject()) ThrowType(env, "a layer object", "layers[i]");
-      const Napi::Object lo = layers.Get(i).As<Napi::Object>();
-      DenseSpec d;
-      d.in = AsSize(lo.Get("inSize"), "inSize");
-      d.out = AsSize(lo.Get("units"), "units");
-      const F32View w = AsFloat32(lo.Get("weight"), "weight");
-      const F32View b = AsOptionalFloat32(lo.Get("bias"), "bias");
-      if (d.in == 0 || d.out == 0 || w.length != d.in * d.out) ThrowType(env, "a Float32Array of inSize * units", "weight");
-      if (b.data && b.length != d.out) ThrowType(env, "a Float32Array of units", "bias");
-      if (i > 0 && d.in != ts.layers.back().out) ThrowType(env, "the previous layer's units", "inSize");
-      d.weight = w.data;
-      d.bias = b.data;
-      const double act = NumberAt(lo, "act");
-      if (act >= kActCount || act < -1) ThrowType(env, "an activation id or -1", "act");
-      d.act = static_cast<int>(act);
-      const double row = NumberAt(lo, "row");
-      if (row != 0 && row != 1 && row != 2) ThrowType(env, "0, 1 or 2", "row");
-      d.row = static_cast<RowAct>(static_cast<int>(row));
-      d.params.alpha = static_cast<float>(NumberAt(lo, "alpha"));
-      d.params.beta = static_cast<float>(NumberAt(lo, "beta"));
-      d.params.threshold = static_cast<float>(NumberAt(lo, "threshold"));
-      refs_.push_back(Napi::Persistent(lo.Get("weight").As<Napi::Object>()));
-      if (d.bias) refs_.push_back(Napi::Persistent(lo.Get("bias").As<Napi::Object>()));
-      total += w.length + b.length;
-      ts.layers.push_back(d);
+      LayerConfig config = ReadLayerConfig(layers.Get(i).As<Napi::Object>(), &refs_);
+      if (i > 0 && shape_size(config.in_shape) != ts.layers.back()->out_size()) ThrowType(env, "the previous layer's output size", "inShape");
+      ts.layers.push_back(MakeLayer(env, config));
+      for (const LayerTensor& t : ts.layers.back()->tensors()) trainable += t.trainable ? t.size : 0;
     }
     if (ts.layers.empty()) ThrowType(env, "at least one layer", "layers");
-    const double loss = NumberAt(spec, "loss");
-    if (loss != 0 && loss != 1 && loss != 2) ThrowType(env, "0, 1 or 2", "loss");
-    ts.loss = static_cast<LossKind>(static_cast<int>(loss));
+    const std::string loss = StringAt(spec, "loss");
+    if (loss == "softmaxCrossEntropy") ts.loss = LossKind::softmax_cross_entropy;
+    else if (loss == "mse") ts.loss = LossKind::mse;
+    else if (loss == "binaryCrossEntropyWithLogits") ts.loss = LossKind::bce_with_logits;
+    else ThrowType(env, "softmaxCrossEntropy, mse or binaryCrossEntropyWithLogits", "loss");
     ts.label_smoothing = static_cast<float>(NumberAt(spec, "labelSmoothing"));
     ts.accuracy = spec.Get("accuracy").ToBoolean();
-    const size_t optim = AsSize(spec.Get("optimizer"), "optimizer");
-    if (optim >= static_cast<size_t>(kOptimCount)) ThrowType(env, "a known optimizer id", "optimizer");
-    ts.optim = static_cast<Optim>(optim);
+    const std::string optim = StringAt(spec, "optimizer");
+    int optim_id = -1;
+    for (int k = 0; k < kOptimCount; ++k)
+      if (optim == kOptimNames[k]) optim_id = k;
+    if (optim_id < 0) ThrowType(env, "an optimizer kernel name", "optimizer");
+    ts.optim = static_cast<Optim>(optim_id);
     ts.slots = AsSize(spec.Get("slots"), "slots");
     const F32View state = AsFloat32(spec.Get("state"), "state");
-    if (ts.slots > static_cast<size_t>(kMaxOptimSlots) || state.length != ts.slots * total) ThrowType(env, "slots * parameters elements", "state");
+    if (ts.slots > static_cast<size_t>(kMaxOptimSlots) || state.length != ts.slots * trainable) ThrowType(env, "slots * parameters elements", "state");
     ts.state = state.data;
     refs_.push_back(Napi::Persistent(spec.Get("state").As<Napi::Object>()));
     ts.coeff_count = AsSize(spec.Get("coeffCount"), "coeffCount");
     coeff_count_ = ts.coeff_count;
-    in_ = ts.layers.front().in;
-    out_ = ts.layers.back().out;
     classes_ = ts.loss == LossKind::softmax_cross_entropy;
     // device: 'cpu' (default: the CPU kernels over host memory), 'cuda' (device-resident on the
     // GPU), 'deviceMath' (the same device-resident loop over the CUDA math run on the CPU: tests)
     const Napi::Value device = spec.Get("device");
     const std::string where = device.IsString() ? device.As<Napi::String>().Utf8Value() : "cpu";
+    std::unique_ptr<Device> d;
     if (where == "cpu") {
-      trainer_ = std::make_unique<Trainer>(ts);
+      d = make_cpu_device();
     } else if (where == "cuda" || where == "deviceMath") {
       std::string error;
-      std::unique_ptr<Device> d = where == "cuda" ? make_cuda_device(&error) : make_host_device();
+      d = where == "cuda" ? make_cuda_device(&error) : make_host_device();
       if (!d) throw Napi::Error::New(env, "Expected a usable CUDA device for device but received none (" + error + ")");
-      try {
-        trainer_ = std::make_unique<DeviceTrainer>(ts, std::move(d));
-      } catch (const std::exception& e) {  // e.g. out of device memory
-        throw Napi::Error::New(env, std::string("CUDA backend: ") + e.what());
-      }
     } else {
       ThrowType(env, "'cpu', 'cuda' or 'deviceMath'", "device");
     }
+    try {
+      trainer_ = std::make_unique<Trainer>(std::move(ts), std::move(d));
+    } catch (const std::exception& e) {  // e.g. out of device memory
+      throw Napi::Error::New(env, std::string(where == "cpu" ? "native trainer: " : "CUDA backend: ") + e.what());
+    }
+    in_ = trainer_->in_size();
+    out_ = trainer_->out_size();
   }
 
  private:
@@ -219,7 +207,7 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
     if (bucket > 0 && !dist::Communicator::instance().active())
       throw Napi::Error::New(env, "Expected a started communicator for distributed training but received none");
     abort_ = false;
-    TrainingLoop* trainer = trainer_.get();
+    Trainer* trainer = trainer_.get();
     const std::atomic<bool>* abort = &abort_;
     auto* worker = new Worker(env, this, [=] {
       std::unique_ptr<dist::CommReducer> reducer = bucket > 0 ? std::make_unique<dist::CommReducer>(bucket) : nullptr;
@@ -272,7 +260,7 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
     const PredictArgs a = CheckPredict(info);
     const F32View x = a.x, out = a.out;
     const size_t rows = a.rows, batch_size = a.batch_size;
-    TrainingLoop* trainer = trainer_.get();
+    Trainer* trainer = trainer_.get();
     auto* worker = new Worker(env, this, [=] {
       trainer->predict(x.data, rows, batch_size, out.data);
       return static_cast<double>(rows);
@@ -293,7 +281,7 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
     return info.Env().Undefined();
   }
 
-  std::unique_ptr<TrainingLoop> trainer_;
+  std::unique_ptr<Trainer> trainer_;
   std::vector<Napi::ObjectReference> refs_;
   std::atomic<bool> abort_{false};
   bool running_ = false;

@@ -1,202 +1,279 @@
 #include "dendrite/trainer.h"
 
 #include <algorithm>
-
-#include "dendrite/dispatch.h"
-#include "dendrite/gemm.h"
-#include "dendrite/multi_tensor.h"
+#include <stdexcept>
 
 namespace dendrite {
 
-// Buffers for batches of `rows` rows. Per layer: z (pre-activation), y (output;
-// z itself when there is no activation), dy (d loss / d y), dz (d loss / d z;
-// dy itself when there is no activation).
-struct Trainer::Workspace {
-  struct Layer {
-    std::vector<float> z, y, dy, dz;
-    float* y_ptr = nullptr;
-    float* dz_ptr = nullptr;
-  };
-  std::vector<float> input;
-  std::vector<Layer> layers;
-  std::vector<int32_t> classes;
-  std::vector<float> values;
+// Device memory owned by the trainer.
+struct Trainer::Buffer {
+  Buffer(Device* d, size_t bytes) : device(d), data(d->alloc(bytes)), bytes(bytes) {}
+  ~Buffer() { device->release(data); }
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  Device* device;
+  void* data;
+  size_t bytes;
 };
 
-Trainer::Trainer(const TrainerSpec& spec) : spec_(spec) {
-  size_t offset = 0, total = 0;
-  for (const DenseSpec& l : spec_.layers) total += l.in * l.out + (l.bias ? l.out : 0);
-  grad_arena_.resize(total);
-  auto add = [&](float* param, size_t n) {
-    grads_.push_back(grad_arena_.data() + offset);
-    OptimTensor t{};
-    t.param = param;
-    t.grad = grads_.back();
-    for (size_t s = 0; s < spec_.slots; ++s) t.slot[s] = spec_.state + s * total + offset;
-    tensors_.push_back(t);
-    lengths_.push_back(n);
-    offset += n;
-  };
-  grads_.reserve(2 * spec_.layers.size());
-  for (const DenseSpec& l : spec_.layers) {
-    add(l.weight, l.in * l.out);
-    if (l.bias) add(l.bias, l.out);
+// Buffers for batches of `rows` rows: the input, and per layer its output y, the gradient dy
+// of that output and its scratch. A layer that passes its input through (flatten) shares
+// its neighbours' buffers: its y is its input, and its input's gradient is its dy.
+struct Trainer::Workspace {
+  std::vector<std::unique_ptr<Buffer>> buffers;
+  float* input = nullptr;
+  std::vector<float*> y, dy, scratch;
+  std::vector<bool> needs_dx;  // whether layer i's input gradient feeds a layer before it
+  int32_t* classes = nullptr;
+  float* values = nullptr;
+  float* alloc(Device* d, size_t n) {
+    buffers.push_back(std::make_unique<Buffer>(d, std::max<size_t>(n, 1) * sizeof(float)));
+    return static_cast<float*>(buffers.back()->data);
+  }
+};
+
+float* Trainer::floats(size_t n) {
+  buffers_.push_back(std::make_unique<Buffer>(device_.get(), std::max<size_t>(n, 1) * sizeof(float)));
+  return static_cast<float*>(buffers_.back()->data);
+}
+
+Trainer::Trainer(TrainerSpec spec, std::unique_ptr<Device> device)
+    : spec_(std::move(spec)), device_(std::move(device)), on_host_(device_->computes_on_host_arrays()) {
+  if (spec_.layers.empty()) throw std::invalid_argument("layers");
+  for (const auto& layer : spec_.layers)
+    for (const LayerTensor& t : layer->tensors())
+      if (t.trainable) trainable_ += t.size;
+  grad_arena_ = floats(trainable_);
+  state_ = on_host_ ? spec_.state : floats(spec_.slots * trainable_);
+  size_t offset = 0;
+  for (const auto& layer : spec_.layers) {
+    std::vector<float*> tensors, grads;
+    for (const LayerTensor& t : layer->tensors()) {
+      tensors.push_back(on_host_ ? t.host : floats(t.size));
+      grads.push_back(t.trainable ? grad_arena_ + offset : nullptr);
+      if (t.trainable) {
+        param_list_.push_back(tensors.back());
+        grad_list_.push_back(grads.back());
+        lengths_.push_back(t.size);
+        offset += t.size;
+      }
+    }
+    tensors_.push_back(std::move(tensors));
+    grads_.push_back(std::move(grads));
   }
 }
 
-Trainer::~Trainer() = default;
+Trainer::~Trainer() {
+  workspaces_.clear();
+  buffers_.clear();
+}
+
+void Trainer::upload_tensors(bool with_state) {
+  if (on_host_) return;
+  for (size_t i = 0; i < spec_.layers.size(); ++i) {
+    const auto& list = spec_.layers[i]->tensors();
+    for (size_t t = 0; t < list.size(); ++t) device_->upload(tensors_[i][t], list[t].host, list[t].size * sizeof(float));
+  }
+  if (with_state && spec_.slots) device_->upload(state_, spec_.state, spec_.slots * trainable_ * sizeof(float));
+}
+
+void Trainer::download_tensors() {
+  if (on_host_) return;
+  for (size_t i = 0; i < spec_.layers.size(); ++i) {
+    const auto& list = spec_.layers[i]->tensors();
+    for (size_t t = 0; t < list.size(); ++t) device_->download(list[t].host, tensors_[i][t], list[t].size * sizeof(float));
+  }
+  if (spec_.slots) device_->download(spec_.state, state_, spec_.slots * trainable_ * sizeof(float));
+}
+
+void Trainer::forget_data() {
+  data_x_ = nullptr;
+  data_targets_ = nullptr;
+  data_rows_ = 0;
+  x_buf_.reset();
+  targets_buf_.reset();
+  order_buf_.reset();
+  workspaces_.clear();
+}
 
 Trainer::Workspace& Trainer::workspace(size_t rows) {
   return recent_entry(workspaces_, rows, kMaxWorkspaces, [&] {
     auto ws = std::make_unique<Workspace>();
-    ws->input.resize(rows * spec_.layers.front().in);
-    for (const DenseSpec& l : spec_.layers) {
-      Workspace::Layer b;
-      const bool has_act = l.act >= 0 || l.row != RowAct::none;
-      b.z.resize(rows * l.out);
-      b.dy.resize(rows * l.out);
-      if (has_act) {
-        b.y.resize(rows * l.out);
-        b.dz.resize(rows * l.out);
-      }
-      ws->layers.push_back(std::move(b));
+    Device* d = device_.get();
+    const size_t n = spec_.layers.size();
+    ws->input = ws->alloc(d, rows * in_size());
+    ws->y.resize(n);
+    ws->dy.resize(n);
+    ws->scratch.resize(n);
+    ws->needs_dx.resize(n);
+    bool real_before = false;
+    for (size_t i = 0; i < n; ++i) {
+      const Layer& l = *spec_.layers[i];
+      ws->needs_dx[i] = real_before;
+      ws->y[i] = l.passes_through() ? (i ? ws->y[i - 1] : ws->input) : ws->alloc(d, rows * l.out_size());
+      const size_t scratch = l.scratch_floats(rows);
+      ws->scratch[i] = scratch ? ws->alloc(d, scratch) : nullptr;
+      real_before = real_before || !l.passes_through();
     }
-    for (auto& b : ws->layers) {  // pointers after the moves
-      b.y_ptr = b.y.empty() ? b.z.data() : b.y.data();
-      b.dz_ptr = b.dz.empty() ? b.dy.data() : b.dz.data();
+    for (size_t i = n; i-- > 0;)
+      ws->dy[i] = i + 1 < n && spec_.layers[i + 1]->passes_through() ? ws->dy[i + 1] : ws->alloc(d, rows * spec_.layers[i]->out_size());
+    if (spec_.loss == LossKind::softmax_cross_entropy) {
+      ws->buffers.push_back(std::make_unique<Buffer>(d, std::max<size_t>(rows, 1) * sizeof(int32_t)));
+      ws->classes = static_cast<int32_t*>(ws->buffers.back()->data);
+    } else {
+      ws->values = ws->alloc(d, rows * out_size());
     }
-    if (spec_.loss == LossKind::softmax_cross_entropy) ws->classes.resize(rows);
-    else ws->values.resize(rows * spec_.layers.back().out);
     return ws;
   });
 }
 
+template <class T>
+T* Trainer::ensure(std::unique_ptr<Buffer>& buffer, size_t bytes) {
+  if (!buffer || buffer->bytes < bytes) {
+    buffer.reset();  // release first: device memory may be tight
+    buffer = std::make_unique<Buffer>(device_.get(), std::max<size_t>(bytes, 1));
+  }
+  return static_cast<T*>(buffer->data);
+}
+
+void Trainer::upload_data(const EpochData& data) {
+  if (on_host_) {
+    x_ = data.x;
+    classes_ = data.classes;
+    values_ = data.values;
+    return;
+  }
+  const void* targets = data.classes ? static_cast<const void*>(data.classes) : data.values;
+  if (data_x_ == data.x && data_targets_ == targets && data_rows_ == data.rows) return;
+  data_x_ = nullptr;  // until both uploads succeed: a failure must not leave a stale match
+  float* x = ensure<float>(x_buf_, data.rows * in_size() * sizeof(float));
+  device_->upload(x, data.x, data.rows * in_size() * sizeof(float));
+  x_ = x;
+  if (data.classes) {
+    int32_t* classes = ensure<int32_t>(targets_buf_, data.rows * sizeof(int32_t));
+    device_->upload(classes, data.classes, data.rows * sizeof(int32_t));
+    classes_ = classes;
+    values_ = nullptr;
+  } else {
+    float* values = ensure<float>(targets_buf_, data.rows * out_size() * sizeof(float));
+    device_->upload(values, data.values, data.rows * out_size() * sizeof(float));
+    values_ = values;
+    classes_ = nullptr;
+  }
+  data_x_ = data.x;
+  data_targets_ = targets;
+  data_rows_ = data.rows;
+}
+
 size_t Trainer::run(const EpochData& data, size_t batch_size, size_t first, size_t count, const double* coeffs,
                     double* losses, double* correct, const std::atomic<bool>& abort, GradientReducer* reducer) {
-  const size_t in = spec_.layers.front().in, out = spec_.layers.back().out;
+  upload_data(data);
+  // this span's part of the epoch order: positions [first * B, end), indexed from 0 here
+  const size_t begin = std::min(first * batch_size, data.length);
+  const size_t end = std::min(data.length, (first + count) * batch_size);
+  if (on_host_) {
+    order_ = data.order + begin;
+  } else {
+    uint32_t* order = ensure<uint32_t>(order_buf_, (end - begin) * sizeof(uint32_t));
+    device_->upload(order, data.order + begin, (end - begin) * sizeof(uint32_t));
+    order_ = order;
+  }
+  span_ = std::max<size_t>(count, 1);
+  slots_ = ensure<double>(slots_buf_, 2 * span_ * sizeof(double));
+  upload_tensors(true);
   size_t done = 0;
   for (; done < count && !abort.load(std::memory_order_relaxed); ++done) {
     const size_t start = (first + done) * batch_size;
     if (start >= data.length) break;
     const size_t rows = std::min(batch_size, data.length - start);
     Workspace& ws = workspace(rows);
-    for (size_t r = 0; r < rows; ++r) {
-      const size_t src = data.order[start + r];
-      std::copy_n(data.x + src * in, in, ws.input.data() + r * in);
-      if (data.classes) ws.classes[r] = data.classes[src];
-      else std::copy_n(data.values + src * out, out, ws.values.data() + r * out);
-    }
-    losses[done] = step(ws, rows, coeffs + done * spec_.coeff_count, correct + done, reducer);
+    const uint32_t* index = order_ + (start - begin);
+    device_->gather_f32(ws.input, x_, in_size(), index, rows);
+    if (classes_) device_->gather_i32(ws.classes, classes_, index, rows);
+    else device_->gather_f32(ws.values, values_, out_size(), index, rows);
+    step(ws, rows, done, coeffs + done * spec_.coeff_count, reducer);
+    device_->step_done();
   }
+  // One copy back for the span: losses [0, done), correct counts [span, span + done).
+  std::vector<double> slots(2 * span_);
+  device_->download(slots.data(), slots_, slots.size() * sizeof(double));
+  std::copy_n(slots.begin(), done, losses);
+  if (spec_.accuracy) std::copy_n(slots.begin() + span_, done, correct);  // else never written
+  download_tensors();
   return done;
 }
 
 void Trainer::predict(const float* x, size_t rows, size_t batch_size, float* out) {
-  const size_t in = spec_.layers.front().in, units = spec_.layers.back().out;
+  upload_tensors(false);
   for (size_t start = 0; start < rows; start += batch_size) {
     const size_t n = std::min(batch_size, rows - start);
     Workspace& ws = workspace(n);
-    std::copy_n(x + start * in, n * in, ws.input.data());
-    forward(ws, n);
-    std::copy_n(ws.layers.back().y_ptr, n * units, out + start * units);
+    device_->upload(ws.input, x + start * in_size(), n * in_size() * sizeof(float));
+    forward(ws, n, false);
+    device_->download(out + start * out_size(), ws.y.back(), n * out_size() * sizeof(float));
   }
 }
 
-void Trainer::forward(Workspace& ws, size_t rows) {
-  const KernelTable& k = kernels();
-  const float* input = ws.input.data();
+void Trainer::forward(Workspace& ws, size_t rows, bool training) {
   for (size_t i = 0; i < spec_.layers.size(); ++i) {
-    const DenseSpec& l = spec_.layers[i];
-    Workspace::Layer& b = ws.layers[i];
-    GemmEpilogue ep;
-    ep.bias = l.bias;
-    if (l.act >= 0) {
-      ep.act = k.act_fwd[l.act];
-      ep.act_params = l.params;
-      ep.act_out = b.y_ptr;
-      ep.ldo = l.out;
-    }
-    GemmArgs g;
-    g.m = rows; g.n = l.out; g.k = l.in;
-    g.a = input; g.lda = l.in; g.b = l.weight; g.ldb = l.out; g.c = b.z.data(); g.ldc = l.out;
-    g.epilogue = &ep;
-    gemm(g);
-    if (l.row == RowAct::softmax) k.softmax_fwd(b.y_ptr, b.z.data(), rows, l.out);
-    if (l.row == RowAct::log_softmax) k.log_softmax_fwd(b.y_ptr, b.z.data(), rows, l.out);
-    input = b.y_ptr;
+    Layer& l = *spec_.layers[i];
+    if (l.passes_through()) continue;
+    LayerStep s;
+    s.rows = rows;
+    s.training = training;
+    s.x = i ? ws.y[i - 1] : ws.input;
+    s.y = ws.y[i];
+    s.tensors = tensors_[i].data();
+    s.grads = grads_[i].data();
+    s.scratch = ws.scratch[i];
+    l.forward(*device_, s);
   }
 }
 
-double Trainer::step(Workspace& ws, size_t rows, const double* coeffs, double* correct, GradientReducer* reducer) {
-  const KernelTable& k = kernels();
-  const size_t n_layers = spec_.layers.size();
-  forward(ws, rows);
-  // loss and d loss / d output
-  const DenseSpec& last = spec_.layers.back();
-  Workspace::Layer& lb = ws.layers.back();
-  const size_t out = last.out;
-  double loss;
-  switch (spec_.loss) {
-    case LossKind::softmax_cross_entropy:
-      loss = k.softmax_ce(lb.dy.data(), lb.y_ptr, ws.classes.data(), rows, out, spec_.label_smoothing);
-      break;
-    case LossKind::mse:
-      loss = k.mse(lb.dy.data(), lb.y_ptr, ws.values.data(), rows * out);
-      break;
-    default:
-      loss = k.bce(lb.dy.data(), lb.y_ptr, ws.values.data(), rows * out);
-  }
-  if (spec_.accuracy) {
-    size_t hits = 0;
-    if (spec_.loss == LossKind::softmax_cross_entropy) {
-      for (size_t r = 0; r < rows; ++r) {
-        const float* row = lb.y_ptr + r * out;
-        const size_t best = static_cast<size_t>(std::max_element(row, row + out) - row);
-        hits += static_cast<int32_t>(best) == ws.classes[r];
-      }
-    } else {
-      for (size_t j = 0; j < rows * out; ++j) hits += (lb.y_ptr[j] > 0) == (ws.values[j] >= 0.5f);
-    }
-    *correct = static_cast<double>(hits);
-  }
-  // backward; with a reducer, the gradients done so far (the arena's tail) are handed over in
-  // buckets so that their allreduce overlaps the layers still to come
-  size_t g_index = grads_.size();
-  size_t unsent = grad_arena_.size();
-  for (size_t i = n_layers; i-- > 0;) {
-    const DenseSpec& l = spec_.layers[i];
-    Workspace::Layer& b = ws.layers[i];
-    const float* layer_input = i == 0 ? ws.input.data() : ws.layers[i - 1].y_ptr;
-    if (l.act >= 0) k.act_bwd[l.act](b.dz_ptr, b.z.data(), b.dy.data(), rows * l.out, l.params);
-    if (l.row == RowAct::softmax) k.softmax_bwd(b.dz_ptr, b.z.data(), b.dy.data(), rows, l.out);
-    if (l.row == RowAct::log_softmax) k.log_softmax_bwd(b.dz_ptr, b.z.data(), b.dy.data(), rows, l.out);
-    if (l.bias) {  // db = column sums of dz
-      float* db = grads_[--g_index];
-      std::fill_n(db, l.out, 0.0f);
-      for (size_t r = 0; r < rows; ++r)
-        for (size_t j = 0; j < l.out; ++j) db[j] += b.dz_ptr[r * l.out + j];
-    }
-    GemmArgs dw;  // dW = input^T dz
-    dw.trans_a = true;
-    dw.m = l.in; dw.n = l.out; dw.k = rows;
-    dw.a = layer_input; dw.lda = l.in; dw.b = b.dz_ptr; dw.ldb = l.out; dw.c = grads_[--g_index]; dw.ldc = l.out;
-    gemm(dw);
-    const size_t ready = static_cast<size_t>(grads_[g_index] - grad_arena_.data());
-    if (reducer && (unsent - ready >= reducer->bucket_elements() || i == 0)) {
-      reducer->submit(grad_arena_.data() + ready, unsent - ready);
+void Trainer::step(Workspace& ws, size_t rows, size_t index, const double* coeffs, GradientReducer* reducer) {
+  forward(ws, rows, true);
+  const size_t out = out_size();
+  device_->loss(spec_.loss, slots_ + index, ws.dy.back(), ws.y.back(), ws.classes, ws.values, rows, out, spec_.label_smoothing);
+  if (spec_.accuracy) device_->count_correct(slots_ + span_ + index, ws.y.back(), ws.classes, ws.values, rows, out);
+  // Backward. On host arrays with a reducer, the gradients done so far (the arena's tail) are
+  // handed over in buckets so that their allreduce overlaps the layers still to come.
+  size_t unsent = trainable_;
+  size_t ready = trainable_;
+  for (size_t i = spec_.layers.size(); i-- > 0;) {
+    Layer& l = *spec_.layers[i];
+    if (l.passes_through()) continue;
+    LayerStep s;
+    s.rows = rows;
+    s.training = true;
+    s.x = i ? ws.y[i - 1] : ws.input;
+    s.y = ws.y[i];
+    s.dy = ws.dy[i];
+    s.dx = ws.needs_dx[i] ? ws.dy[i - 1] : nullptr;
+    s.tensors = tensors_[i].data();
+    s.grads = grads_[i].data();
+    s.scratch = ws.scratch[i];
+    l.backward(*device_, s);
+    for (const LayerTensor& t : l.tensors()) ready -= t.trainable ? t.size : 0;
+    if (reducer && on_host_ && unsent > ready && (unsent - ready >= reducer->bucket_elements() || ready == 0)) {
+      reducer->submit(grad_arena_ + ready, unsent - ready);
       unsent = ready;
     }
-    if (i > 0) {  // d loss / d (previous layer's output) = dz W^T
-      GemmArgs dx;
-      dx.trans_b = true;
-      dx.m = rows; dx.n = l.in; dx.k = l.out;
-      dx.a = b.dz_ptr; dx.lda = l.out; dx.b = l.weight; dx.ldb = l.out; dx.c = ws.layers[i - 1].dy.data(); dx.ldc = l.in;
-      gemm(dx);
-    }
   }
-  if (reducer) reducer->wait();
-  optimizer_step(spec_.optim, tensors_.data(), lengths_.data(), tensors_.size(), coeffs);
-  return loss;
+  if (reducer && on_host_ && unsent > 0) reducer->submit(grad_arena_, unsent);
+  if (reducer && !on_host_) {
+    // MPI gets host memory only (it is not CUDA-aware here): the gradients go through a
+    // host copy, averaged in one piece.
+    host_grads_.resize(trainable_);
+    device_->download(host_grads_.data(), grad_arena_, trainable_ * sizeof(float));
+    reducer->submit(host_grads_.data(), trainable_);
+    reducer->wait();
+    device_->upload(grad_arena_, host_grads_.data(), trainable_ * sizeof(float));
+  } else if (reducer) {
+    reducer->wait();
+  }
+  if (!param_list_.empty())
+    device_->optimizer_step(static_cast<int>(spec_.optim), param_list_.data(), grad_list_.data(), lengths_.data(),
+                            param_list_.size(), state_, spec_.slots, coeffs);
 }
 
 }  // namespace dendrite

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { backendNamed } from '../backend/registry.js';
 import type { BackendName } from '../backend/backend.js';
 import { DendriteError, invalidParameter } from '../errors.js';
-import { Dense, type DenseOptions } from '../layer/dense.js';
+import { layerFromConfig } from '../layer/index.js';
 import { Loss } from '../loss/index.js';
 import { Sequential } from '../model/sequential.js';
 import { fromConfig } from '../optimizer/index.js';
@@ -109,12 +109,8 @@ async function readSafetensors(file: string): Promise<ParsedSafetensors> {
 /** The Sequential described by model.json, with freshly initialised weights. */
 function rebuild(description: ModelJson, source: string, backend?: BackendName): Sequential {
   const { seed, layers } = description.model;
-  const dense = layers.map((config, i) => rebuilt("a Dense layer config (className 'dense')", `model.layers[${i}]`, source, () => {
-    const { className, ...options } = config;
-    if (className !== 'dense') throw invalidParameter('className', "'dense'", className);
-    return new Dense(options as unknown as DenseOptions);
-  }));
-  return rebuilt('a Sequential config', 'model', source, () => new Sequential(dense, { seed, backend }));
+  const built = layers.map((config, i) => rebuilt('a layer config (className and options)', `model.layers[${i}]`, source, () => layerFromConfig(config)));
+  return rebuilt('a Sequential config', 'model', source, () => new Sequential(built, { seed, backend }));
 }
 
 /** make(), with a DendriteError it throws restated as a problem of `name` in the file. */

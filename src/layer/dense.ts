@@ -1,125 +1,127 @@
 /**
- * Dense (fully connected) layer: y = act(x W + b), W stored [inputSize, units]
- * row-major (torch's nn.Linear stores W^T), b [units].
+ * Dense (fully connected): y = act(x W + b) on the last axis of the input (every leading
+ * axis is a row, as Keras and nn.Linear). weight [in, units] (torch's nn.Linear stores
+ * W^T), bias [units].
  */
-import { Activation, ACTIVATION_NAMES, type ActivationName, activation } from '../activation/index.js';
-import { invalidDescribed, invalidParameter } from '../errors.js';
-import { Random } from '../random.js';
-import { Tensor } from '../tensor.js';
-import { checkBoolean, checkInteger, checkOneOf, checkOptions, isPlainObject } from '../validate.js';
+import type { Activation } from '../activation/index.js';
+import { invalidParameter } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import { checkBoolean, checkInteger, checkOneOf, checkOptions } from '../validate.js';
+import { Affine, nativeActivation, toActivation, type ActivationSpec } from './affine.js';
 import { INITIALIZER_NAMES, type InitializerName, initialize } from './initializers.js';
-import type { Layer } from './layer.js';
+import { Layer, type JsStep, type LayerOptions, type WeightSpec } from './layer.js';
 
-/** An activation: a name from the registry, a `{ name, ...options }` config, or an Activation. */
-export type ActivationSpec = ActivationName | ({ name: ActivationName } & Record<string, unknown>) | Activation;
+export type { ActivationSpec } from './affine.js';
 
-export interface DenseOptions {
+export interface DenseOptions extends LayerOptions {
   /** Output width (integer >= 1). */
   units: number;
-  /** Input width; required on the first layer, inferred for the others. */
+  /** Input width (= inputShape [inputSize]); required on the first layer unless inputShape is given. */
   inputSize?: number;
   /** Activation after the affine map. Default 'linear'. */
   activation?: ActivationSpec;
   /** Add a bias. Default true. */
   useBias?: boolean;
-  /** Weight initializer. Default 'glorotUniform'. */
+  /** Weight initializer. Default 'glorotUniform' (Keras's; torch's nn.Linear draws U(±1/√fanIn)). */
   kernelInitializer?: InitializerName;
   /** Bias initializer. Default 'zeros'. */
   biasInitializer?: InitializerName;
-  /** Seed of this layer's initializer (default: derived from the model's seed). */
-  seed?: number;
 }
 
-function toActivation(spec: unknown): Activation {
-  if (spec instanceof Activation) return spec as Activation;
-  if (typeof spec === 'string') return activation(spec as ActivationName);
-  if (isPlainObject(spec) && typeof spec.name === 'string') {
-    const { name, ...options } = spec;
-    return activation(name as ActivationName, options as never);
-  }
-  throw invalidParameter('activation', `an activation name (${ACTIVATION_NAMES.join(', ')}), { name, ...options } or an Activation`, spec);
-}
-
-export class Dense implements Layer {
+export class Dense extends Layer {
   readonly className = 'dense';
   readonly units: number;
   readonly activation: Activation;
   readonly useBias: boolean;
   readonly kernelInitializer: InitializerName;
   readonly biasInitializer: InitializerName;
-  readonly seed: number | undefined;
-  #inputSize: number | undefined;
-  #weight: Tensor | null = null;
-  #bias: Tensor | null = null;
+  #core: Affine | null = null;
 
   constructor(options: DenseOptions) {
-    const o = checkOptions(options, ['units', 'inputSize', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'seed']);
     if (options === undefined) throw invalidParameter('options', 'an object with units', options);
+    const o = checkOptions(options, ['units', 'inputSize', 'inputShape', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'seed']);
+    const inputSize = o.inputSize === undefined ? undefined : checkInteger(o.inputSize, 'inputSize', 1);
+    if (inputSize !== undefined && o.inputShape !== undefined) throw invalidParameter('inputSize', 'either inputSize or inputShape', o.inputSize);
+    super({ inputShape: (o.inputShape as number[] | undefined) ?? (inputSize === undefined ? undefined : [inputSize]), seed: o.seed as number | undefined });
     this.units = checkInteger(o.units, 'units', 1);
-    this.#inputSize = o.inputSize === undefined ? undefined : checkInteger(o.inputSize, 'inputSize', 1);
     this.activation = toActivation(o.activation ?? 'linear');
     this.useBias = o.useBias === undefined ? true : checkBoolean(o.useBias, 'useBias');
     this.kernelInitializer = checkOneOf(o.kernelInitializer ?? 'glorotUniform', 'kernelInitializer', INITIALIZER_NAMES);
     this.biasInitializer = checkOneOf(o.biasInitializer ?? 'zeros', 'biasInitializer', INITIALIZER_NAMES);
-    this.seed = o.seed === undefined ? undefined : checkInteger(o.seed, 'seed', 0, 2 ** 32 - 1);
   }
 
-  get inputSize(): number | undefined {
-    return this.#inputSize;
-  }
-
-  /** Whether the weights exist. */
-  get built(): boolean {
-    return this.#weight !== null;
-  }
-
-  /** W [inputSize, units]. */
+  /** weight [in, units]. */
   get weight(): Tensor {
-    if (!this.#weight) throw invalidDescribed('layer', 'a built layer (add it to a model or call build())', 'an unbuilt Dense layer');
-    return this.#weight;
+    const w = this.tensor('weight');
+    if (!w) return this.outputShape && (null as never);  // outputShape throws the unbuilt error
+    return w;
   }
 
-  /** b [units], or null without bias. */
+  /** bias [units], or null without one. */
   get bias(): Tensor | null {
-    return this.#bias;
+    return this.tensor('bias');
   }
 
-  /** Create the weights for `inputSize` inputs (seeded: the layer's seed, else `seed`). */
-  build(inputSize: number, seed = 0): void {
-    if (this.#inputSize !== undefined && this.#inputSize !== inputSize) {
-      throw invalidDescribed('inputSize', `${this.#inputSize} (as configured)`, `${inputSize} from the previous layer`);
-    }
-    this.#inputSize = checkInteger(inputSize, 'inputSize', 1);
-    const rng = new Random(this.seed ?? seed);
-    const w = new Float32Array(inputSize * this.units);
-    initialize(this.kernelInitializer, w, inputSize, this.units, rng);
-    this.#weight = new Tensor(w, [inputSize, this.units]);
+  /** The input width (the last axis of the input), once known. */
+  get inputWidth(): number | undefined {
+    const shape = this.inputShape;
+    return shape?.[shape.length - 1];
+  }
+
+  protected outputShapeFor(inputShape: number[]): number[] {
+    return [...inputShape.slice(0, -1), this.units];
+  }
+
+  protected override weightSpecs(inputShape: number[]): WeightSpec[] {
+    const fanIn = inputShape[inputShape.length - 1];
+    const specs: WeightSpec[] = [{
+      name: 'weight', shape: [fanIn, this.units], trainable: true,
+      init: (out, rng) => initialize(this.kernelInitializer, out, fanIn, this.units, rng),
+    }];
     if (this.useBias) {
-      const b = new Float32Array(this.units);
-      initialize(this.biasInitializer, b, inputSize, this.units, rng);
-      this.#bias = new Tensor(b, [this.units]);
+      specs.push({ name: 'bias', shape: [this.units], trainable: true, init: (out, rng) => initialize(this.biasInitializer, out, fanIn, this.units, rng) });
     }
+    return specs;
   }
 
-  parameters(): Tensor[] {
-    return this.#bias ? [this.weight, this.#bias] : [this.weight];
+  override build(inputShape: number[], seed = 0): void {
+    super.build(inputShape, seed);
+    this.#core = new Affine(this.inputWidth!, this.units, this.activation);
   }
 
-  getConfig(): Record<string, unknown> {
+  /** Affine rows per sample (1 on a vector input). */
+  #groups(): number {
+    return this.inputSize / this.inputWidth!;
+  }
+
+  override scratchSize(rows: number): number {
+    return this.#core!.scratchSize(rows * this.#groups());
+  }
+
+  forwardJs(s: JsStep): void {
+    this.#core!.forward(s.backend, s.rows * this.#groups(), s.x, s.y, s.tensors[0], this.useBias ? s.tensors[1] : null, s.scratch);
+  }
+
+  backwardJs(s: JsStep): void {
+    this.#core!.backward(s.backend, s.rows * this.#groups(), s.x, s.dy, s.dx, s.tensors[0], s.grads[0]!, this.useBias ? s.grads[1] : null, s.scratch);
+  }
+
+  protected nativeOptions(): Record<string, number | string | boolean> {
+    return { ...nativeActivation(this.activation), useBias: this.useBias };
+  }
+
+  protected configOptions(): Record<string, unknown> {
     return {
-      className: this.className,
       units: this.units,
-      inputSize: this.#inputSize,
       activation: this.activation.getConfig(),
       useBias: this.useBias,
       kernelInitializer: this.kernelInitializer,
       biasInitializer: this.biasInitializer,
-      ...(this.seed === undefined ? {} : { seed: this.seed }),
     };
   }
 
   toString(): string {
-    return `Dense(${this.#inputSize ?? '?'} -> ${this.units}, ${this.activation.name})`;
+    return `Dense(${this.inputWidth ?? '?'} -> ${this.units}, ${this.activation.name})`;
   }
 }
 

@@ -1,17 +1,25 @@
 /** Validation and conversion of the data given to fit / evaluate / predict. */
 import { invalidDescribed, invalidParameter, describe } from '../errors.js';
+import { idsTensor } from '../layer/layer.js';
 import { classTargets } from '../loss/targets.js';
-import { Tensor, toTensor } from '../tensor.js';
+import { Tensor, sizeOf, toTensor } from '../tensor.js';
 
-/** Inputs as one Float32Array of rows x width, without a copy when possible. */
-export function inputRows(x: unknown, width: number, name = 'x'): { data: Float32Array; rows: number } {
-  const t = toTensor(x, name);
+/**
+ * Inputs as one Float32Array of rows of the per-sample shape, without a copy when possible:
+ * a tensor [N, ...shape], or rows [N, size] flattened. `ids`: integer ids (Int32Array,
+ * number[] or an integer-valued Tensor), carried as float32.
+ */
+export function inputRows(x: unknown, shape: readonly number[], ids = false, name = 'x'): { data: Float32Array; rows: number } {
+  const width = sizeOf(shape);
+  const t = ids ? idsTensor(x, name) : toTensor(x, name);
+  const full = `[N, ${shape.join(', ')}]`;
+  if (t.rank === shape.length + 1 && t.shape.slice(1).every((d, i) => d === shape[i])) return { data: t.data, rows: t.shape[0] };
   if (t.rank === 2) {
-    if (t.shape[1] !== width) throw invalidDescribed(name, `rows of ${width} values (the model's inputSize)`, `shape [${t.shape.join(', ')}]`);
+    if (t.shape[1] !== width) throw invalidDescribed(name, `rows of ${width} values (the model's input ${full})`, `shape [${t.shape.join(', ')}]`);
     return { data: t.data, rows: t.shape[0] };
   }
   if (t.rank === 1 && !(x instanceof Tensor) && t.size % width === 0) return { data: t.data, rows: t.size / width };
-  throw invalidDescribed(name, `a 2-D tensor [N, ${width}]`, `shape [${t.shape.join(', ')}]`);
+  throw invalidDescribed(name, `a tensor ${full}${shape.length > 1 ? ` or [N, ${width}]` : ''}`, `shape [${t.shape.join(', ')}]`);
 }
 
 /** Targets of a loss: class indices (softmaxCrossEntropy) or values [N, units]. */
@@ -40,4 +48,3 @@ export function gatherRows(dst: Float32Array, src: Float32Array, width: number, 
     for (let j = 0; j < width; j++) dst[to + j] = src[from + j]; // no subarray views: no allocation
   }
 }
-

@@ -10,7 +10,8 @@ import { ReduceLROnPlateau } from '../schedule/reduce-lr-on-plateau.js';
 import type { TensorLike } from '../tensor.js';
 import { checkBoolean, checkInteger, checkNumber, checkOptions } from '../validate.js';
 import type { Callback, Logs, TrainingControl } from './callbacks.js';
-import { inputRows, targetRows, type Targets } from './data.js';
+import { targetRows, type Targets } from './data.js';
+import { BatchNorm } from '../layer/batch-norm.js';
 import { nativeAddon } from '../native.js';
 import { JsRunner, NativeRunner, type BatchRunner, type TrainingSet } from './runners.js';
 import { History } from './history.js';
@@ -128,14 +129,15 @@ function prepare(model: Sequential, x: TensorLike, y: unknown, options: FitOptio
   const width = model.inputSize;
   const classes = objective.classes;
   const unit = objective.loss.name === 'binaryCrossEntropyWithLogits';
-  const all = inputRows(x, width);
+  objective.checkOutput(model.outputShape);
+  const all = model.inputRows(x);
   const allTargets = targetRows(y, all.rows, units, classes, unit);
   let rows = all.rows;
   let validation: FitPlan['validation'] = null;
   if (o.validationData !== undefined) {
     if (split > 0) throw invalidDescribed('validationData', 'either validationData or validationSplit', 'both');
     if (!Array.isArray(o.validationData) || o.validationData.length !== 2) throw invalidParameter('validationData', 'an array [x, y]', o.validationData);
-    const v = inputRows(o.validationData[0], width, 'validationData[0]');
+    const v = model.inputRows(o.validationData[0], 'validationData[0]');
     validation = { ...v, targets: targetRows(o.validationData[1], v.rows, units, classes, unit, 'validationData[1]') };
   } else if (split > 0) {
     const held = Math.floor(all.rows * split);
@@ -154,6 +156,7 @@ function prepare(model: Sequential, x: TensorLike, y: unknown, options: FitOptio
   // Rows each rank visits per epoch (its shard; all of them in a single process).
   const epochRows = parallel ? shardLength(rows, parallel.size) : rows;
   const batchSize = o.batchSize === 'full' ? epochRows : checkInteger(o.batchSize ?? 32, 'batchSize', 1);
+  checkBatchNormBatches(model, epochRows, batchSize);
 
   const hooks: Callback[] = [];
   const schedules: LRSchedule[] = [];
@@ -206,7 +209,7 @@ async function train(model: Sequential, plan: FitPlan, parallel: Distributed | n
       parameters: params.reduce((n, p) => n + p.length, 0),
       rows,
       description: JSON.stringify([
-        model.layers.map((l) => [l.inputSize, l.units, l.activation.getConfig(), l.useBias]), objective.loss.name, objective.loss.options,
+        model.layers.map((l) => l.getConfig()), objective.loss.name, objective.loss.options,
         objective.accuracy, optimizer.getConfig(), epochs, plan.batchOption, shuffle, plan.split, validation?.rows ?? 0, backend.name,
         parallel.bucketBytes, schedules.map((s) => s.constructor.name), plateaus.length,
       ]),
@@ -312,6 +315,22 @@ async function validate(model: Sequential, objective: Objective, validation: Non
   const result: Record<string, number> = { loss: sums[0] / rows };
   if (objective.accuracy) result.accuracy = sums[1] / (rows * perRow);
   return result;
+}
+
+/**
+ * Batch norm in training needs more than one value per channel (torch refuses a batch of one
+ * as well): every batch, the last one included, must give it at least two rows.
+ */
+function checkBatchNormBatches(model: Sequential, epochRows: number, batchSize: number): void {
+  const smallest = Math.min(batchSize, epochRows % batchSize || batchSize, epochRows);
+  for (const layer of model.layers) {
+    if (!(layer instanceof BatchNorm)) continue;
+    const perSample = layer.inputSize / layer.channels;
+    if (smallest * perSample < 2) {
+      throw invalidDescribed('batchSize', `batches of at least 2 rows for batch norm in training (more than one value per channel; the last batch has ${epochRows % batchSize || batchSize})`,
+        `${batchSize} over ${epochRows} rows`);
+    }
+  }
 }
 
 /** Whether `flag` is set on any rank. */

@@ -23,6 +23,13 @@ export class Objective {
     }
   }
 
+  /** The model's output must be [N, classes] for class targets. */
+  checkOutput(outputShape: readonly number[]): void {
+    if (this.classes && outputShape.length !== 1) {
+      throw new DendriteError(`Expected a model output [N, classes] (add a flatten or a globalAvgPool2d) for loss softmaxCrossEntropy but received output shape [N, ${outputShape.join(', ')}]`);
+    }
+  }
+
   /** Class indices (softmaxCrossEntropy) rather than target values. */
   get classes(): boolean {
     return this.loss.name === 'softmaxCrossEntropy';

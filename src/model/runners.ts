@@ -5,7 +5,6 @@
  */
 import type { Backend } from '../backend/backend.js';
 import { collective, type Distributed } from '../distributed/communicator.js';
-import { kernelIndex, optimizerIndex, type ActivationKernel } from '../backend/kernel-ids.js';
 import type { NativeAddon, NativeTrainer, NativeTrainerLayer } from '../native.js';
 import { gatherRows, type Targets } from './data.js';
 import type { Objective } from './objective.js';
@@ -64,13 +63,13 @@ export class JsRunner implements BatchRunner {
       if (!targets) this.#targetBuffers.set(rows, (targets = objective.buffer(rows, units)));
       gatherRows(net.input, data.x, model.inputSize, order, start, rows);
       objective.gather(targets, data.targets, units, order, start, rows);
-      net.forward(backend);
+      net.forward(true);
       losses[i] = objective.batchLoss(backend, net.output, targets, rows, units, net.outputGrad);
       correct[i] = objective.accuracy ? objective.correct(net.output, targets, rows, units) : 0;
       if (totals[2] < 0 && !Number.isFinite(losses[i])) totals[2] = i;
       totals[0] += losses[i] * rows;
       totals[1] += correct[i];
-      net.backward(backend);
+      net.backward();
       if (gradArena) await collective(this.parallel!, gradArena, 'avg');
       optimizer.stepOn(backend, params, grads);
       if (performance.now() - lastYield > YIELD_EVERY_MS) {
@@ -86,26 +85,15 @@ export class JsRunner implements BatchRunner {
   }
 }
 
-const LOSS_IDS = { softmaxCrossEntropy: 0, mse: 1, binaryCrossEntropyWithLogits: 2 } as const;
-
-/** The model's layers as the native trainer sees them (views of the same weight arrays). */
+/** The model's layers as the native trainer sees them (views of the same tensors). */
 export function nativeLayers(model: Sequential): NativeTrainerLayer[] {
-  return model.layers.map((l) => {
-    const act = l.activation;
-    const elementwise = !act.rowWise && act.kernel !== 'linear';
-    return {
-      inSize: l.inputSize!, units: l.units, weight: l.weight.data, bias: l.bias?.data ?? null,
-      act: elementwise ? kernelIndex(act.kernel as ActivationKernel) : -1,
-      row: act.kernel === 'softmax' ? 1 : act.kernel === 'logSoftmax' ? 2 : 0,
-      alpha: act.params.alpha, beta: act.params.beta, threshold: act.params.threshold,
-    };
-  });
+  return model.layers.map((l) => l.nativeSpec());
 }
 
 /** A native forward-only runner (no optimizer state) for predict and predictAsync. */
 export function nativeInference(native: NativeAddon, model: Sequential, device: NativeDevice = 'cpu'): NativeTrainer {
   return new native.NativeTrainer({
-    layers: nativeLayers(model), loss: 0, labelSmoothing: 0, accuracy: false, optimizer: 0, slots: 0, state: new Float32Array(0), coeffCount: 0,
+    layers: nativeLayers(model), loss: 'mse', labelSmoothing: 0, accuracy: false, optimizer: 'sgd', slots: 0, state: new Float32Array(0), coeffCount: 0,
     device,
   });
 }
@@ -141,10 +129,10 @@ export class NativeRunner implements BatchRunner {
     }
     this.#trainer = new native.NativeTrainer({
       layers: nativeLayers(model),
-      loss: LOSS_IDS[objective.loss.name],
+      loss: objective.loss.name,
       labelSmoothing: (objective.loss.options as { labelSmoothing?: number }).labelSmoothing ?? 0,
       accuracy: objective.accuracy,
-      optimizer: optimizerIndex(kernel),
+      optimizer: kernel,
       slots,
       state,
       coeffCount: optimizer.stepCoefficientCount,

@@ -1,12 +1,12 @@
 /**
- * Sequential: a stack of Dense layers trained by backpropagation and a
+ * Sequential: a stack of layers (dd.layers) trained by backpropagation and a
  * dendrite optimizer. Batch, mini-batch and stochastic gradient descent are
  * `fit` with batchSize n (or 'full'), 128/256, or 1.
  */
 import { activeBackend, backendNamed } from '../backend/registry.js';
 import type { Backend, BackendName } from '../backend/backend.js';
 import { DendriteError, invalidDescribed, invalidParameter } from '../errors.js';
-import { Dense } from '../layer/dense.js';
+import { Layer, sameShape } from '../layer/layer.js';
 import { Optimizer, type OptimizerConfig } from '../optimizer/optimizer.js';
 import { fromConfig } from '../optimizer/index.js';
 import { Tensor, type TensorLike } from '../tensor.js';
@@ -62,7 +62,8 @@ export interface EvaluateOptions {
 const MAX_CACHED_NETWORKS = 6;
 
 export class Sequential {
-  readonly layers: Dense[];
+  /** The model's layer objects (the same ones it was built from). */
+  readonly layers: Layer[];
   readonly seed: number;
   /** The model's own backend (the `backend` option), or undefined: it follows dd.setBackend. */
   readonly backend: BackendName | undefined;
@@ -78,33 +79,51 @@ export class Sequential {
   readonly #syncInference = new Map<NativeDevice, NativeTrainer>();
   #predictions: Promise<unknown> = Promise.resolve();
 
-  constructor(layers: Dense[], options: SequentialOptions = {}) {
+  constructor(layers: Layer[], options: SequentialOptions = {}) {
     const o = checkOptions(options, ['seed', 'backend']);
     this.seed = checkInteger(o.seed ?? 0, 'seed', 0, 2 ** 32 - 1);
     this.#backend = o.backend === undefined ? null : backendNamed(o.backend as BackendName);
     this.backend = this.#backend?.name;
     if (!Array.isArray(layers) || layers.length === 0) throw invalidParameter('layers', 'a non-empty array of layers', layers);
     layers.forEach((layer, i) => {
-      if (!(layer instanceof Dense)) throw invalidParameter(`layers[${i}]`, 'a layer from dd.layers', layer);
+      if (!(layer instanceof Layer)) throw invalidParameter(`layers[${i}]`, 'a layer from dd.layers', layer);
+      if (i > 0 && layer.takesIds) throw invalidDescribed(`layers[${i}]`, 'an embedding only as the first layer (its input is ids)', `an embedding at position ${i}`);
     });
-    if (layers[0].inputSize === undefined) throw invalidDescribed('layers[0].inputSize', 'the input width on the first layer', 'undefined');
+    if (new Set(layers).size !== layers.length) throw invalidDescribed('layers', 'each layer object once', 'a layer object given twice');
+    const first = layers[0].inputShape;
+    if (first === undefined) throw invalidDescribed('layers[0].inputShape', 'the input shape on the first layer (inputShape, or inputSize for dense)', 'undefined');
     this.layers = [...layers];
-    let width = layers[0].inputSize;
+    let shape = first;
     this.layers.forEach((layer, i) => {
-      if (!layer.built) layer.build(width, this.seed + i);
-      else if (layer.inputSize !== width) throw invalidDescribed(`layers[${i}].inputSize`, `${width}`, `${layer.inputSize}`);
-      width = layer.units;
+      if (!layer.built) layer.build(shape, this.seed + i);
+      else if (!sameShape(layer.inputShape!, shape)) throw invalidDescribed(`layers[${i}].inputShape`, `[${shape.join(', ')}]`, `[${layer.inputShape!.join(', ')}]`);
+      shape = layer.outputShape;
     });
   }
 
-  /** Input width. */
-  get inputSize(): number {
-    return this.layers[0].inputSize!;
+  /** Per-sample input shape. */
+  get inputShape(): number[] {
+    return this.layers[0].inputShape!;
   }
 
-  /** Output width. */
+  /** Per-sample output shape. */
+  get outputShape(): number[] {
+    return this.layers[this.layers.length - 1].outputShape;
+  }
+
+  /** Input values per sample. */
+  get inputSize(): number {
+    return this.layers[0].inputSize;
+  }
+
+  /** Output values per sample. */
   get outputSize(): number {
-    return this.layers[this.layers.length - 1].units;
+    return this.layers[this.layers.length - 1].outputSize;
+  }
+
+  /** Whether x is integer ids (the model starts with an embedding). */
+  get takesIds(): boolean {
+    return this.layers[0].takesIds;
   }
 
   /** The backend this model computes on now: its own, else the active one (internal). */
@@ -115,6 +134,11 @@ export class Sequential {
   /** Every trainable tensor, layer by layer ([W0, b0, W1, b1, ...]). */
   parameters(): Tensor[] {
     return this.layers.flatMap((l) => l.parameters());
+  }
+
+  /** Every tensor, layer by layer, buffers (batch norm's running statistics) included: what getWeights() returns. */
+  tensors(): Tensor[] {
+    return this.layers.flatMap((l) => l.tensors());
   }
 
   /** True while a native training span runs on a worker thread and owns the weights. */
@@ -180,13 +204,15 @@ export class Sequential {
     return new Float32Array(first.buffer, first.byteOffset, this.parameters().reduce((n, p) => n + p.size, 0));
   }
 
-  /** The compute core for batches of `batch` rows (cached per batch size). */
+  /** The js compute core for batches of `batch` rows (cached per batch size). */
   network(batch: number): Network {
+    const backend = this.computeBackend();
     let net = this.#networks.get(batch);
-    if (net) {
+    if (net && net.steps[0].backend === backend) {
       this.#networks.delete(batch); // most recently used last
     } else {
-      net = new Network(this.layers, batch, this.gradients());
+      if (net) this.#networks.delete(batch);
+      net = new Network(this.layers, batch, this.gradients(), backend);
       // a few sizes are live at once (full batch, last batch, validation, predict); drop the oldest
       if (this.#networks.size >= MAX_CACHED_NETWORKS) this.#networks.delete(this.#networks.keys().next().value!);
     }
@@ -197,7 +223,7 @@ export class Sequential {
   /**
    * Train. Resolves with the History once done (or stopped by a callback or
    * the AbortSignal, which rejects with an AbortError between batches).
-   * @param x inputs [N, inputSize]
+   * @param x inputs [N, ...inputShape] (or [N, inputSize]); integer ids for a model that starts with an embedding
    * @param y class indices [N] for softmaxCrossEntropy (Tensor, Int32Array, number[]), else values [N, units]
    */
   async fit(x: TensorLike, y: unknown, options: FitOptions = {}): Promise<History> {
@@ -217,7 +243,7 @@ export class Sequential {
     this.#checkIdle('predict or evaluate');
     const width = this.inputSize;
     const backend = this.computeBackend();
-    if (backend.trainer === 'cuda' || backend.trainer === 'deviceMath') {
+    if (backend.trainer) {
       // the device's forward pass, one native call per batch (not op by op with copies)
       const inference = this.#nativeInference(this.#syncInference)!;
       const out = new Float32Array(Math.min(batchSize, rows) * this.outputSize);
@@ -234,15 +260,22 @@ export class Sequential {
       const count = Math.min(batchSize, rows - start);
       const net = this.network(count);
       gatherRows(net.input, data, width, order, start, count);
-      net.forward(backend);
+      net.forward(false);
       visit(net.output, start, count);
     }
   }
 
-  /** Outputs [N, units] for inputs [N, inputSize]. Works without compile. */
-  predict(x: TensorLike, options: EvaluateOptions = {}): Tensor {
+  /** The rows of x, checked against the model's input (shape; ids for an embedding). */
+  inputRows(x: unknown, name = 'x'): { data: Float32Array; rows: number } {
+    const rows = inputRows(x, this.inputShape, this.takesIds, name);
+    this.layers[0].checkInput(rows.data, name);
+    return rows;
+  }
+
+  /** Outputs [N, ...outputShape] for inputs [N, ...inputShape], in eval mode. Works without compile. */
+  predict(x: TensorLike | Int32Array | number[], options: EvaluateOptions = {}): Tensor {
     const batchSize = checkInteger(checkOptions(options, ['batchSize']).batchSize ?? 128, 'batchSize', 1);
-    const { data, rows } = inputRows(x, this.inputSize);
+    const { data, rows } = this.inputRows(x);
     const units = this.outputSize;
     const out = new Float32Array(rows * units);
     const inference = this.#nativeInference(this.#syncInference);
@@ -253,7 +286,7 @@ export class Sequential {
     } else {
       this.forEachBatch(data, rows, batchSize, (output, start, count) => out.set(output.subarray(0, count * units), start * units));
     }
-    return new Tensor(out, [rows, units]);
+    return new Tensor(out, [rows, ...this.outputShape]);
   }
 
   /**
@@ -261,7 +294,7 @@ export class Sequential {
    * pass runs on a native worker thread (calls on one model run one after another); on
    * `js` it runs on a later turn of the event loop.
    */
-  predictAsync(x: TensorLike, options: EvaluateOptions = {}): Promise<Tensor> {
+  predictAsync(x: TensorLike | Int32Array | number[], options: EvaluateOptions = {}): Promise<Tensor> {
     const run = async (): Promise<Tensor> => {
       const batchSize = checkInteger(checkOptions(options, ['batchSize']).batchSize ?? 128, 'batchSize', 1);
       const inference = this.#nativeInference(this.#inference);
@@ -270,10 +303,10 @@ export class Sequential {
         return this.predict(x, options);
       }
       this.#checkIdle('predictAsync');
-      const { data, rows } = inputRows(x, this.inputSize);
+      const { data, rows } = this.inputRows(x);
       const out = new Float32Array(rows * this.outputSize);
       await inference.predict(data, rows, batchSize, out);
-      return new Tensor(out, [rows, this.outputSize]);
+      return new Tensor(out, [rows, ...this.outputShape]);
     };
     const result = this.#predictions.then(run, run);
     this.#predictions = result.catch(() => undefined);
@@ -294,25 +327,26 @@ export class Sequential {
   }
 
   /** Mean loss (and accuracy when compiled with it) over a data set. */
-  evaluate(x: TensorLike, y: unknown, options: EvaluateOptions = {}): Record<string, number> {
+  evaluate(x: TensorLike | Int32Array | number[], y: unknown, options: EvaluateOptions = {}): Record<string, number> {
     const objective = this.objective('evaluate');
+    objective.checkOutput(this.outputShape);
     const batchSize = checkInteger(checkOptions(options, ['batchSize']).batchSize ?? 128, 'batchSize', 1);
-    const { data, rows } = inputRows(x, this.inputSize);
+    const { data, rows } = this.inputRows(x);
     const targets = targetRows(y, rows, this.outputSize, objective.classes, objective.loss.name === 'binaryCrossEntropyWithLogits');
     return evaluateRows(this, objective, data, rows, targets, batchSize);
   }
 
-  /** Copies of every parameter, layer by layer. */
+  /** Copies of every tensor, layer by layer (as Keras: batch norm's running statistics included). */
   getWeights(): Float32Array[] {
-    return this.parameters().map((p) => p.data.slice());
+    return this.tensors().map((p) => p.data.slice());
   }
 
-  /** Overwrite every parameter (same order and sizes as getWeights()). */
+  /** Overwrite every tensor (same order and sizes as getWeights()). */
   setWeights(weights: readonly Float32Array[]): void {
     this.#checkIdle('setWeights');
-    const params = this.parameters();
+    const params = this.tensors();
     if (!Array.isArray(weights) || weights.length !== params.length) {
-      throw invalidDescribed('weights', `${params.length} arrays (one per parameter)`, Array.isArray(weights) ? `${weights.length}` : String(weights));
+      throw invalidDescribed('weights', `${params.length} arrays (one per layer tensor)`, Array.isArray(weights) ? `${weights.length}` : String(weights));
     }
     weights.forEach((w, i) => {
       if (!(w instanceof Float32Array) || w.length !== params[i].size) throw invalidParameter(`weights[${i}]`, `a Float32Array of length ${params[i].size}`, w);
@@ -343,14 +377,18 @@ export class Sequential {
     await saveModelWeights(this, file, options);
   }
 
-  /** A table of the layers, their output shapes and parameter counts. */
+  /** A table of the layers, their output shapes and parameter counts (as Keras's model.summary()). */
   summary(): string {
-    const rows = this.layers.map((l, i) => [`dense_${i} (${l.activation.name})`, `[null, ${l.units}]`, String(l.parameters().reduce((n, p) => n + p.size, 0))]);
-    const header = ['Layer (activation)', 'Output shape', 'Params'];
+    const rows = this.layers.map((l, i) => [`${l.className}_${i} (${l.toString()})`, `[null, ${l.outputShape.join(', ')}]`, String(l.countParams())]);
+    const header = ['Layer (type)', 'Output shape', 'Params'];
     const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
     const line = (r: string[]) => r.map((v, c) => v.padEnd(widths[c])).join('  ');
-    const total = this.parameters().reduce((n, p) => n + p.size, 0);
-    return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line), `Total params: ${total}`].join('\n');
+    const total = this.layers.reduce((n, l) => n + l.countParams(), 0);
+    const trainable = this.parameters().reduce((n, p) => n + p.size, 0);
+    return [
+      line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line),
+      `Total params: ${total}`, `Trainable params: ${trainable}`, `Non-trainable params: ${total - trainable}`,
+    ].join('\n');
   }
 
   getConfig(): Record<string, unknown> {
@@ -391,6 +429,6 @@ export function evaluateRows(model: Sequential, objective: Objective, data: Floa
 }
 
 /** `dd.sequential([...layers], { seed })`. */
-export function sequential(layers: Dense[], options?: SequentialOptions): Sequential {
+export function sequential(layers: Layer[], options?: SequentialOptions): Sequential {
   return new Sequential(layers, options);
 }

@@ -10,6 +10,7 @@ import * as dd from '../../src/index.js';
 import { createNativeBackend } from '../../src/backend/native-ops.js';
 import { useBackendObject } from '../../src/backend/registry.js';
 import { nativeAddon } from '../../src/native.js';
+import { nativeLayers } from '../../src/model/runners.js';
 import { firstMismatch, restoreDefaults } from '../helpers.js';
 
 const native = nativeAddon()!;
@@ -134,12 +135,8 @@ describe('device-resident training loop on the host device', () => {
   it('NativeTrainer: predict on the device matches the CPU forward pass; bad device names are refused', async () => {
     const { x } = data(70, 6, 3, 31);
     const model = dd.sequential([dd.layers.dense({ inputSize: 6, units: 9, activation: 'elu' }), dd.layers.dense({ units: 4, activation: 'softmax' })], { seed: 2 });
-    const layers = model.layers.map((l) => ({
-      inSize: l.inputSize!, units: l.units, weight: l.weight.data, bias: l.bias?.data ?? null,
-      act: l.activation.kernel === 'softmax' ? -1 : native.activationNames().indexOf(l.activation.kernel), row: l.activation.kernel === 'softmax' ? 1 : 0,
-      alpha: l.activation.params.alpha, beta: l.activation.params.beta, threshold: l.activation.params.threshold,
-    }));
-    const spec = { layers, loss: 0, labelSmoothing: 0, accuracy: false, optimizer: 0, slots: 0, state: new Float32Array(0), coeffCount: 0 };
+    const layers = nativeLayers(model);
+    const spec = { layers, loss: 'mse' as const, labelSmoothing: 0, accuracy: false, optimizer: 'sgd', slots: 0, state: new Float32Array(0), coeffCount: 0 };
     const onDevice = new native.NativeTrainer({ ...spec, device: 'deviceMath' });
     const out = new Float32Array(70 * 4);
     await onDevice.predict(x.data as Float32Array, 70, 32, out);

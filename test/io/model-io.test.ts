@@ -122,7 +122,7 @@ describe('save options and files', () => {
       compile: { optimizer: { className: 'Adam', lr: 0.02, beta1: 0.9, amsgrad: false }, loss: 'mse', lossOptions: {}, metrics: [] },
       includesOptimizer: false, // no steps taken yet
     });
-    expect(json.model.layers[1]).toMatchObject({ className: 'dense', units: 6, inputSize: 8, activation: { name: 'leakyRelu', alpha: 0.2 }, useBias: false });
+    expect(json.model.layers[1]).toMatchObject({ className: 'dense', units: 6, inputShape: [8], activation: { name: 'leakyRelu', alpha: 0.2 }, useBias: false });
     const weights = parseSafetensors(readFileSync(path.join(dir, 'weights.safetensors')), 'w');
     expect([...weights.tensors.keys()]).toEqual(['layers.0.weight', 'layers.0.bias', 'layers.1.weight', 'layers.2.weight', 'layers.2.bias']);
     expect(weights.tensors.get('layers.0.weight')!.shape).toEqual([4, 8]);
@@ -223,7 +223,7 @@ describe('saveWeights / loadWeights', () => {
     expect([...parsed.tensors.keys()]).toEqual(['layers.0.weight', 'layers.0.bias', 'layers.1.weight', 'layers.2.weight', 'layers.2.bias']);
     const w0 = parsed.tensors.get('layers.0.weight')!;
     expect(w0.shape).toEqual([8, 4]);
-    const original = a.layers[0].weight.data; // [4, 8]
+    const original = (a.layers[0] as dd.Dense).weight.data; // [4, 8]
     expect(w0.data[1 * 4 + 3]).toBe(original[3 * 8 + 1]);
     const b = mlp(2);
     await dd.loadWeights(b, file, { layout: 'torch' });
@@ -238,8 +238,8 @@ describe('saveWeights / loadWeights', () => {
     const torch = (names: string[]) => {
       // Linear k of the model: weight [out, in] with distinct values
       const tensors = new Map<string, { data: Float32Array; shape: number[] }>();
-      model.layers.forEach((layer, k) => {
-        const [out, inp] = [layer.units, layer.inputSize!];
+      (model.layers as dd.Dense[]).forEach((layer, k) => {
+        const [out, inp] = [layer.units, layer.inputSize];
         tensors.set(`${names[k]}.weight`, { data: Float32Array.from({ length: out * inp }, (_, i) => k * 100 + i), shape: [out, inp] });
         if (layer.useBias) tensors.set(`${names[k]}.bias`, { data: Float32Array.from({ length: out }, (_, i) => -i - k), shape: [out] });
       });
@@ -249,10 +249,10 @@ describe('saveWeights / loadWeights', () => {
       const file = path.join(dir, `${names[0]}.safetensors`);
       writeFileSync(file, serializeSafetensors(torch(names)));
       await dd.loadWeights(model, file, { layout: 'torch' });
-      const w2 = model.layers[2].weight; // [6, 3] = torch [3, 6] transposed
+      const w2 = (model.layers[2] as dd.Dense).weight; // [6, 3] = torch [3, 6] transposed
       expect(w2.shape).toEqual([6, 3]);
       expect(w2.data[5 * 3 + 2]).toBe(200 + 2 * 6 + 5);
-      expect(Array.from(model.layers[2].bias!.data)).toEqual([-2, -3, -4]);
+      expect(Array.from((model.layers[2] as dd.Dense).bias!.data)).toEqual([-2, -3, -4]);
     }
   });
 
@@ -327,9 +327,9 @@ describe('loading rejects bad or mismatched files with a DendriteError naming th
       [(j) => { j.model.layers = 'dense'; }, /for model in .*model\.json/],
       [(j) => { j.compile = { optimizer: 'adam' }; }, /null or an object \{ optimizer, loss, lossOptions, metrics \} for compile in/],
       [(j) => { j.includesOptimizer = 'yes'; }, /a boolean for includesOptimizer in/],
-      [(j) => { j.model.layers[1].units = 0; }, /a Dense layer config \(className 'dense'\) for model\.layers\[1\] in .*model\.json but received one that fails with: Expected an integer >= 1 for units but received 0/],
-      [(j) => { j.model.layers[0].className = 'conv2d'; }, /for model\.layers\[0\] in .*fails with: Expected 'dense' for className but received "conv2d"/],
-      [(j) => { j.model.layers[2].inputSize = 7; }, /a Sequential config for model in .*fails with: Expected 7 \(as configured\) for inputSize but received 6 from the previous layer/],
+      [(j) => { j.model.layers[1].units = 0; }, /a layer config \(className and options\) for model\.layers\[1\] in .*model\.json but received one that fails with: Expected an integer >= 1 for units but received 0/],
+      [(j) => { j.model.layers[0].className = 'conv2d'; }, /for model\.layers\[0\] in .*fails with: Expected one of the option names 'filters'.* for options\.units but received "units"/],
+      [(j) => { j.model.layers[2].inputShape = [7]; }, /a Sequential config for model in .*fails with: Expected \[7\] \(as configured\) for inputShape but received \[6\] from the previous layer/],
       [(j) => { j.compile.optimizer.className = 'Lion'; }, /for compile\.optimizer in .*model\.json but received one that fails with: Expected one of SGD/],
       [(j) => { j.compile.optimizer.beta1 = 2; }, /for compile\.optimizer in .*fails with: Expected a finite number >= 0 and < 1 for beta1 but received 2/],
       [(j) => { j.compile.loss = 'hinge'; }, /for compile\.loss in .*fails with/],
@@ -351,18 +351,18 @@ describe('loading rejects bad or mismatched files with a DendriteError naming th
     const write = (tensors: [string, number[]][]) => writeFileSync(file, serializeSafetensors(new Map(tensors.map(([name, shape]) => [name, { data: new Float32Array(shape.reduce((a, b) => a * b, 1)), shape }]))));
     const full: [string, number[]][] = [['layers.0.weight', [4, 8]], ['layers.0.bias', [8]], ['layers.1.weight', [8, 6]], ['layers.2.weight', [6, 3]], ['layers.2.bias', [3]]];
     write(full.filter(([n]) => n !== 'layers.2.bias'));
-    await rejectsWith(dd.loadWeights(model, file), /a tensor 'layers\.2\.bias' \(Dense layer 2\) for .*mismatch\.safetensors but received a file without it/);
+    await rejectsWith(dd.loadWeights(model, file), /a tensor 'layers\.2\.bias' \(layer 2\) for .*mismatch\.safetensors but received a file without it/);
     write([...full, ['layers.1.bias', [6]]]);
-    await rejectsWith(dd.loadWeights(model, file), /only the tensors of the model's 3 Dense layers for .*mismatch\.safetensors but received unexpected tensors 'layers\.1\.bias'/);
+    await rejectsWith(dd.loadWeights(model, file), /only the tensors of the model's 3 layers for .*mismatch\.safetensors but received unexpected tensors 'layers\.1\.bias'/);
     write(full.map(([n, s]) => [n, n === 'layers.0.weight' ? [8, 4] : s]));
-    await rejectsWith(dd.loadWeights(model, file), /shape \[4, 8\] \(Dense layer 0\) for tensor 'layers\.0\.weight' in .*mismatch\.safetensors but received \[8, 4\]/);
+    await rejectsWith(dd.loadWeights(model, file), /shape \[4, 8\] \(layer 0\) for tensor 'layers\.0\.weight' in .*mismatch\.safetensors but received \[8, 4\]/);
     write(full.map(([n, s]) => [n, n === 'layers.2.bias' ? [1, 3] : s]));
-    await rejectsWith(dd.loadWeights(model, file), /shape \[3\] \(Dense layer 2\) for tensor 'layers\.2\.bias'/);
+    await rejectsWith(dd.loadWeights(model, file), /shape \[3\] \(layer 2\) for tensor 'layers\.2\.bias'/);
     // torch layout: count of Linear layers, shapes [out, in], names
     write([['0.weight', [8, 4]], ['0.bias', [8]], ['2.weight', [6, 8]]]);
     await rejectsWith(dd.loadWeights(model, file, { layout: 'torch' }), /3 Linear layers \(one per Dense layer\) for .* but received 2: '0', '2'/);
     write([['0.weight', [8, 4]], ['0.bias', [8]], ['2.weight', [6, 8]], ['4.weight', [6, 3]], ['4.bias', [3]]]);
-    await rejectsWith(dd.loadWeights(model, file, { layout: 'torch' }), /shape \[3, 6\] \(Dense layer 2\) for tensor '4\.weight'/);
+    await rejectsWith(dd.loadWeights(model, file, { layout: 'torch' }), /shape \[3, 6\] \(layer 2\) for tensor '4\.weight'/);
     write([['0.weight', [8, 4]], ['0.bias', [8]], ['2.weight', [6, 8]], ['4.weight', [3, 6]], ['4.bias', [3]], ['5.running_mean', [3]]]);
     await rejectsWith(dd.loadWeights(model, file, { layout: 'torch' }), /torch Linear tensor names .* but received '5\.running_mean'/);
     write([['0.weight', [8, 4]], ['0.bias', [8]], ['layers.2.weight', [6, 8]], ['4.weight', [3, 6]], ['4.bias', [3]]]);

@@ -78,7 +78,7 @@ describe.skipIf(!hasTorch)('PyTorch interop (torch at /usr/bin/python3)', () => 
   it("dendrite -> torch: saveWeights(file, { layout: 'torch' }) loads into nn.Sequential and predicts the same", async () => {
     const model = mlp(42);
     // give the biases non-zero values so they are checked too
-    for (const layer of model.layers) layer.bias!.data.forEach((_, i, b) => { b[i] = Math.sin(i + layer.units); });
+    for (const layer of model.layers as dd.Dense[]) layer.bias!.data.forEach((_, i, b) => { b[i] = Math.sin(i + layer.units); });
     const file = path.join(dir, 'dendrite_torch.safetensors');
     await model.saveWeights(file, { layout: 'torch' });
     const out = execFileSync(PYTHON, [SCRIPT, 'import', file, path.join(dir, 'data.json')], { encoding: 'utf8' });

@@ -50,9 +50,9 @@ describe.each(variants())('learning on $label', (variant) => {
     const lossAt = () => ce.forward(model.predict(x), targets);
     const net = model.network(2);
     net.input.set(x.data);
-    net.forward(activeBackend());
+    net.forward(true);
     activeBackend().softmaxCrossEntropy(net.output, targets, 2, 3, 0, net.outputGrad);
-    net.backward(activeBackend());
+    net.backward();
     const analytic = model.gradients().map((g) => g.slice());
     const h = 1e-2;
     model.parameters().forEach((p, k) => {
@@ -181,14 +181,14 @@ describe('fit options and callbacks', () => {
     const uncompiled = dd.sequential([dd.layers.dense({ inputSize: 2, units: 2 })]);
     await expect(uncompiled.fit(x, y)).rejects.toThrow('Expected a compiled model (call model.compile first) for fit but received an uncompiled model');
     await expect(m.fit(x, y.subarray(1))).rejects.toThrow('Expected 600 class indices (one per row of the logits) for y but received Int32Array(599)');
-    await expect(m.fit(dd.tensor(new Float32Array(1800), [600, 3]), y)).rejects.toThrow("Expected rows of 2 values (the model's inputSize) for x but received shape [600, 3]");
+    await expect(m.fit(dd.tensor(new Float32Array(1800), [600, 3]), y)).rejects.toThrow("Expected rows of 2 values (the model's input [N, 2]) for x but received shape [600, 3]");
     await expect(m.fit(x, Int32Array.from(y, (v) => v + 1))).rejects.toThrow('Expected an integer class index in [0, 1] for y[1] but received 2');
     await expect(m.fit(x, y, { batchSize: 0 })).rejects.toThrow('Expected an integer >= 1 for batchSize but received 0');
     await expect(m.fit(x, y, { batchSize: 2.5 })).rejects.toThrow('Expected an integer >= 1 for batchSize but received 2.5');
     await expect(m.fit(x, y, { validationSplit: 1 })).rejects.toThrow('Expected a finite number >= 0 and < 1 for validationSplit but received 1');
     await expect(m.fit(x, y, { epochs: -1 })).rejects.toThrow('Expected an integer >= 1 for epochs but received -1');
     expect(() => dd.layers.dense({ units: 0 })).toThrow('Expected an integer >= 1 for units but received 0');
-    expect(() => dd.sequential([dd.layers.dense({ units: 3 })])).toThrow('Expected the input width on the first layer for layers[0].inputSize but received undefined');
+    expect(() => dd.sequential([dd.layers.dense({ units: 3 })])).toThrow('Expected the input shape on the first layer (inputShape, or inputSize for dense) for layers[0].inputShape but received undefined');
     expect(() => dd.layers.dense({ units: 3, activation: 'relu7' as never })).toThrow('for name but received "relu7"');
     expect(() => m.compile({ optimizer: 'adam' as never, loss: 'mse' })).toThrow('Expected a dd.optimizers instance or its getConfig() for optimizer but received "adam"');
   });

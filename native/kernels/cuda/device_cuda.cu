@@ -18,6 +18,28 @@
 
 namespace dendrite {
 namespace cuda {
+
+// The layer ops' launchers (layers.cu): each returns the first error of its launches.
+namespace launch {
+cudaError_t im2col(float* col, const float* x, const Window2d& w, cudaStream_t s);
+cudaError_t col2im(float* dx, const float* col, const Window2d& w, cudaStream_t s);
+cudaError_t max_pool_fwd(float* y, int32_t* arg, const float* x, const Window2d& w, cudaStream_t s);
+cudaError_t max_pool_bwd(float* dx, const float* dy, const int32_t* arg, const Window2d& w, cudaStream_t s);
+cudaError_t avg_pool_fwd(float* y, const float* x, const Window2d& w, cudaStream_t s);
+cudaError_t avg_pool_bwd(float* dx, const float* dy, const Window2d& w, cudaStream_t s);
+cudaError_t batch_norm_fwd(const BatchNormArgs& a, cudaStream_t s);
+cudaError_t batch_norm_bwd(const BatchNormArgs& a, cudaStream_t s);
+cudaError_t layer_norm_fwd(const LayerNormArgs& a, cudaStream_t s);
+cudaError_t layer_norm_bwd(const LayerNormArgs& a, cudaStream_t s);
+cudaError_t dropout(float* y, float* mask, const float* x, size_t n, float rate, uint32_t seed, uint32_t counter,
+                    cudaStream_t s);
+cudaError_t multiply(float* out, const float* a, const float* b, size_t n, cudaStream_t s);
+cudaError_t embedding_fwd(float* y, const float* ids, const float* table, size_t count, size_t dim, size_t vocab,
+                          cudaStream_t s);
+cudaError_t embedding_bwd(float* dtable, const float* ids, const float* dy, size_t count, size_t dim, size_t vocab,
+                          cudaStream_t s);
+}  // namespace launch
+
 namespace {
 
 std::string describe(cudaError_t e, const char* what) {
@@ -307,6 +329,72 @@ class CudaDevice : public Device {
     }
     const dm::OptimCoef coef = dm::optim_coef(static_cast<Optim>(kind), coeffs);
     check(launch::optim(kind, descs_, count, total, coef, stream_), "optimizer launch");
+  }
+
+  // ---- Layer ops (layers.cu)
+
+  void im2col(float* col, const float* x, const Window2d& w) override {
+    enter();
+    check(launch::im2col(col, x, w, stream_), "im2col launch");
+  }
+  void col2im(float* dx, const float* col, const Window2d& w) override {
+    enter();
+    check(launch::col2im(dx, col, w, stream_), "col2im launch");
+  }
+  void max_pool_fwd(float* y, int32_t* arg, const float* x, const Window2d& w) override {
+    enter();
+    check(launch::max_pool_fwd(y, arg, x, w, stream_), "max_pool launch");
+  }
+  void max_pool_bwd(float* dx, const float* dy, const int32_t* arg, const Window2d& w) override {
+    enter();
+    check(launch::max_pool_bwd(dx, dy, arg, w, stream_), "max_pool backward launch");
+  }
+  void avg_pool_fwd(float* y, const float* x, const Window2d& w) override {
+    enter();
+    check(launch::avg_pool_fwd(y, x, w, stream_), "avg_pool launch");
+  }
+  void avg_pool_bwd(float* dx, const float* dy, const Window2d& w) override {
+    enter();
+    check(launch::avg_pool_bwd(dx, dy, w, stream_), "avg_pool backward launch");
+  }
+  // One block per channel.
+  void batch_norm_fwd(const BatchNormArgs& a) override {
+    check_rows(a.channels);
+    enter();
+    check(launch::batch_norm_fwd(a, stream_), "batch_norm launch");
+  }
+  void batch_norm_bwd(const BatchNormArgs& a) override {
+    check_rows(a.channels);
+    enter();
+    check(launch::batch_norm_bwd(a, stream_), "batch_norm backward launch");
+  }
+  // One block per row (and per column for dgamma, dbeta).
+  void layer_norm_fwd(const LayerNormArgs& a) override {
+    check_rows(a.rows);
+    enter();
+    check(launch::layer_norm_fwd(a, stream_), "layer_norm launch");
+  }
+  void layer_norm_bwd(const LayerNormArgs& a) override {
+    check_rows(a.rows);
+    check_rows(a.cols);
+    enter();
+    check(launch::layer_norm_bwd(a, stream_), "layer_norm backward launch");
+  }
+  void dropout_fwd(float* y, float* mask, const float* x, size_t n, float rate, uint32_t seed, uint32_t counter) override {
+    enter();
+    check(launch::dropout(y, mask, x, n, rate, seed, counter, stream_), "dropout launch");
+  }
+  void multiply(float* out, const float* a, const float* b, size_t n) override {
+    enter();
+    check(launch::multiply(out, a, b, n, stream_), "multiply launch");
+  }
+  void embedding_fwd(float* y, const float* ids, const float* table, size_t count, size_t dim, size_t vocab) override {
+    enter();
+    check(launch::embedding_fwd(y, ids, table, count, dim, vocab, stream_), "embedding launch");
+  }
+  void embedding_bwd(float* dtable, const float* ids, const float* dy, size_t count, size_t dim, size_t vocab) override {
+    enter();
+    check(launch::embedding_bwd(dtable, ids, dy, count, dim, vocab, stream_), "embedding backward launch");
   }
 
  private:
