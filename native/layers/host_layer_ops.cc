@@ -2,6 +2,7 @@
 // Memory is the C library's; the layer ops are CPU loops over layer_math.h, with the
 // channels (contiguous in NHWC) innermost and each pixel's window ranges computed once.
 // The normalisation layers reduce in double, one pass per statistic.
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "dendrite/device.h"
+#include "dendrite/thread_pool.h"
 #include "layer_math.h"
 
 namespace dendrite {
@@ -84,10 +86,32 @@ void HostMemoryDevice::count_correct(double* slot, const float* out, const int32
 
 // Each window row is one run: zeros for the padding before, the real cells copied (contiguous
 // in NHWC), zeros after.
+// The window ops work on whole pixels: in NHWC a pixel's channels are contiguous, so every
+// inner loop runs over `channels` floats (vectorised), and samples go to the thread pool
+// (they write disjoint parts of the output). The backward passes scatter-add each output's
+// gradient into the cells it came from, after zeroing dx: the same sums as layer_math.h's
+// gathers, in another order.
+
+namespace {
+
+// f(n) for every sample n, split between the pool's threads when there is enough work.
+template <class F>
+void per_sample(const Window2d& w, size_t floats_per_sample, const F& f) {
+  if (w.batch < 2 || w.batch * floats_per_sample < (size_t{1} << 15)) {
+    for (size_t n = 0; n < w.batch; ++n) f(n);
+    return;
+  }
+  parallel_for(w.batch, [&](size_t b, size_t e) {
+    for (size_t n = b; n < e; ++n) f(n);
+  });
+}
+
+}  // namespace
+
 void HostMemoryDevice::im2col(float* col, const float* x, const Window2d& w) {
-  const size_t C = w.channels;
-  float* out = col;
-  for (size_t n = 0; n < w.batch; ++n)
+  const size_t C = w.channels, row = lm::col_width(w);
+  per_sample(w, w.out_h * w.out_w * row, [&](size_t n) {
+    float* out = col + n * w.out_h * w.out_w * row;
     for (size_t oh = 0; oh < w.out_h; ++oh)
       for (size_t ow = 0; ow < w.out_w; ++ow) {
         const lm::Range cols = lm::window_cols(w, ow);
@@ -105,66 +129,111 @@ void HostMemoryDevice::im2col(float* col, const float* x, const Window2d& w) {
           std::memset(out + lead * C + real, 0, (w.kw * C - lead * C - real) * sizeof(float));
         }
       }
+  });
 }
 
 void HostMemoryDevice::col2im(float* dx, const float* col, const Window2d& w) {
-  for (size_t n = 0; n < w.batch; ++n)
-    for (size_t h = 0; h < w.height; ++h) {
-      const lm::Range ohs = lm::rows_covering(w, h);
-      for (size_t x = 0; x < w.width; ++x) {
-        const lm::Range ows = lm::cols_covering(w, x);
-        float* out = dx + lm::in_pixel(w, n, h, x);
-        for (size_t c = 0; c < w.channels; ++c) out[c] = lm::col2im_over(col, w, n, h, x, c, ohs, ows);
+  const size_t C = w.channels, row = lm::col_width(w);
+  per_sample(w, w.out_h * w.out_w * row, [&](size_t n) {
+    std::memset(dx + n * lm::sample_size(w), 0, lm::sample_size(w) * sizeof(float));
+    const float* in = col + n * w.out_h * w.out_w * row;
+    for (size_t oh = 0; oh < w.out_h; ++oh)
+      for (size_t ow = 0; ow < w.out_w; ++ow, in += row) {
+        const lm::Range rows = lm::window_rows(w, oh), cols = lm::window_cols(w, ow);
+        for (size_t h = rows.begin; h < rows.end; ++h) {
+          const size_t ki = h + w.pad_top - oh * w.sh;
+          // the window row's real cells are one contiguous run in both col and dx
+          const float* src = in + (ki * w.kw + (cols.begin + w.pad_left - ow * w.sw)) * C;
+          float* dst = dx + lm::in_pixel(w, n, h, cols.begin);
+          for (size_t k = 0; k < cols.size() * C; ++k) dst[k] += src[k];
+        }
       }
-    }
+  });
 }
 
 void HostMemoryDevice::max_pool_fwd(float* y, int32_t* arg, const float* x, const Window2d& w) {
-  for (size_t n = 0; n < w.batch; ++n)
+  const size_t C = w.channels;
+  per_sample(w, lm::sample_size(w), [&](size_t n) {
+    const float* xs = x + n * lm::sample_size(w);
     for (size_t oh = 0; oh < w.out_h; ++oh) {
       const lm::Range rows = lm::window_rows(w, oh);
       for (size_t ow = 0; ow < w.out_w; ++ow) {
         const lm::Range cols = lm::window_cols(w, ow);
         const size_t o = lm::out_pixel(w, n, oh, ow);
-        for (size_t c = 0; c < w.channels; ++c) y[o + c] = lm::max_pool_over(x, w, n, c, rows, cols, &arg[o + c]);
+        float* best = y + o;
+        int32_t* at = arg + o;
+        // as lm::max_pool_over: from -inf with the first cell's index, take a cell when greater or NaN
+        const int32_t first = rows.size() && cols.size() ? lm::sample_index(w, rows.begin, cols.begin, 0) : -1;
+        for (size_t c = 0; c < C; ++c) {
+          best[c] = -INFINITY;
+          at[c] = first < 0 ? -1 : first + static_cast<int32_t>(c);
+        }
+        for (size_t h = rows.begin; h < rows.end; ++h)
+          for (size_t xc = cols.begin; xc < cols.end; ++xc) {
+            const int32_t e = lm::sample_index(w, h, xc, 0);
+            const float* v = xs + e;
+            for (size_t c = 0; c < C; ++c) {
+              const bool take = v[c] > best[c] || v[c] != v[c];
+              best[c] = take ? v[c] : best[c];
+              at[c] = take ? e + static_cast<int32_t>(c) : at[c];
+            }
+          }
       }
     }
+  });
 }
 
 void HostMemoryDevice::max_pool_bwd(float* dx, const float* dy, const int32_t* arg, const Window2d& w) {
-  for (size_t n = 0; n < w.batch; ++n)
-    for (size_t h = 0; h < w.height; ++h) {
-      const lm::Range ohs = lm::rows_covering(w, h);
-      for (size_t x = 0; x < w.width; ++x) {
-        const lm::Range ows = lm::cols_covering(w, x);
-        float* out = dx + lm::in_pixel(w, n, h, x);
-        for (size_t c = 0; c < w.channels; ++c) out[c] = lm::max_pool_bwd_over(dy, arg, w, n, h, x, c, ohs, ows);
-      }
-    }
+  const size_t per_out = w.out_h * w.out_w * w.channels;
+  per_sample(w, lm::sample_size(w), [&](size_t n) {
+    float* d = dx + n * lm::sample_size(w);
+    std::memset(d, 0, lm::sample_size(w) * sizeof(float));
+    const float* g = dy + n * per_out;
+    const int32_t* a = arg + n * per_out;
+    for (size_t o = 0; o < per_out; ++o)
+      if (a[o] >= 0) d[a[o]] += g[o];
+  });
 }
 
 void HostMemoryDevice::avg_pool_fwd(float* y, const float* x, const Window2d& w) {
-  for (size_t n = 0; n < w.batch; ++n)
+  const size_t C = w.channels;
+  per_sample(w, lm::sample_size(w), [&](size_t n) {
     for (size_t oh = 0; oh < w.out_h; ++oh) {
       const lm::Range rows = lm::window_rows(w, oh);
       for (size_t ow = 0; ow < w.out_w; ++ow) {
         const lm::Range cols = lm::window_cols(w, ow);
         float* out = y + lm::out_pixel(w, n, oh, ow);
-        for (size_t c = 0; c < w.channels; ++c) out[c] = lm::avg_pool_over(x, w, n, c, rows, cols);
+        std::fill_n(out, C, 0.0f);
+        for (size_t h = rows.begin; h < rows.end; ++h)
+          for (size_t xc = cols.begin; xc < cols.end; ++xc) {
+            const float* v = x + lm::in_pixel(w, n, h, xc);
+            for (size_t c = 0; c < C; ++c) out[c] += v[c];
+          }
+        const float cells = lm::avg_pool_cells(rows, cols);
+        for (size_t c = 0; c < C; ++c) out[c] = cells > 0.0f ? out[c] / cells : 0.0f;
       }
     }
+  });
 }
 
 void HostMemoryDevice::avg_pool_bwd(float* dx, const float* dy, const Window2d& w) {
-  for (size_t n = 0; n < w.batch; ++n)
-    for (size_t h = 0; h < w.height; ++h) {
-      const lm::Range ohs = lm::rows_covering(w, h);
-      for (size_t x = 0; x < w.width; ++x) {
-        const lm::Range ows = lm::cols_covering(w, x);
-        float* out = dx + lm::in_pixel(w, n, h, x);
-        for (size_t c = 0; c < w.channels; ++c) out[c] = lm::avg_pool_bwd_over(dy, w, n, c, ohs, ows);
+  const size_t C = w.channels;
+  per_sample(w, lm::sample_size(w), [&](size_t n) {
+    std::memset(dx + n * lm::sample_size(w), 0, lm::sample_size(w) * sizeof(float));
+    for (size_t oh = 0; oh < w.out_h; ++oh) {
+      const lm::Range rows = lm::window_rows(w, oh);
+      for (size_t ow = 0; ow < w.out_w; ++ow) {
+        const lm::Range cols = lm::window_cols(w, ow);
+        const float* g = dy + lm::out_pixel(w, n, oh, ow);
+        const float cells = lm::avg_pool_cells(rows, cols);
+        for (size_t h = rows.begin; h < rows.end; ++h)
+          for (size_t xc = cols.begin; xc < cols.end; ++xc) {
+            float* d = dx + lm::in_pixel(w, n, h, xc);
+            for (size_t c = 0; c < C; ++c) d[c] += g[c] / cells;
+          }
       }
     }
+  });
 }
 
 // ---------------------------------------------------------------------------

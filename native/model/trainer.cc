@@ -93,7 +93,8 @@ void Trainer::forget_data() {
   x_buf_.reset();
   targets_buf_.reset();
   order_buf_.reset();
-  workspaces_.clear();
+  // A device's memory is released; host workspaces stay (the next fit would fault every page in again)
+  if (!on_host_) workspaces_.clear();
 }
 
 Trainer::Workspace& Trainer::workspace(size_t rows) {

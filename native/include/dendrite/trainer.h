@@ -79,7 +79,7 @@ class Trainer {
   // Forward pass in eval mode: out[rows, out] for x[rows, in], in batches of batch_size rows.
   void predict(const float* x, size_t rows, size_t batch_size, float* out);
   // The training data may have changed since the last run (a device re-uploads it); frees
-  // the device's copy of it and the workspaces.
+  // the device's copy of it and the device's workspaces.
   void forget_data();
 
   size_t in_size() const { return spec_.layers.front()->in_size(); }
