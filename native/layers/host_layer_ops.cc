@@ -160,21 +160,30 @@ void HostMemoryDevice::max_pool_fwd(float* y, int32_t* arg, const float* x, cons
       for (size_t ow = 0; ow < w.out_w; ++ow) {
         const lm::Range cols = lm::window_cols(w, ow);
         const size_t o = lm::out_pixel(w, n, oh, ow);
-        float* best = y + o;
-        int32_t* at = arg + o;
-        // as lm::max_pool_over: from -inf with the first cell's index, take a cell when greater or NaN
-        const int32_t first = rows.size() && cols.size() ? lm::sample_index(w, rows.begin, cols.begin, 0) : -1;
+        float* __restrict best = y + o;
+        int32_t* __restrict at = arg + o;
+        if (!rows.size() || !cols.size()) {  // no real cell (not with valid/same padding): as lm::max_pool_over
+          std::fill_n(best, C, -INFINITY);
+          std::fill_n(at, C, -1);
+          continue;
+        }
+        // As lm::max_pool_over (from -inf, take a cell when greater or NaN), starting at the first
+        // cell, which that rule always takes or already names; restrict pointers and selects let
+        // the channel loops vectorise.
+        const int32_t first = lm::sample_index(w, rows.begin, cols.begin, 0);
+        const float* __restrict v0 = xs + first;
         for (size_t c = 0; c < C; ++c) {
-          best[c] = -INFINITY;
-          at[c] = first < 0 ? -1 : first + static_cast<int32_t>(c);
+          best[c] = v0[c];
+          at[c] = first + static_cast<int32_t>(c);
         }
         for (size_t h = rows.begin; h < rows.end; ++h)
-          for (size_t xc = cols.begin; xc < cols.end; ++xc) {
+          for (size_t xc = h == rows.begin ? cols.begin + 1 : cols.begin; xc < cols.end; ++xc) {
             const int32_t e = lm::sample_index(w, h, xc, 0);
-            const float* v = xs + e;
+            const float* __restrict v = xs + e;
             for (size_t c = 0; c < C; ++c) {
-              const bool take = v[c] > best[c] || v[c] != v[c];
-              best[c] = take ? v[c] : best[c];
+              const float value = v[c], old = best[c];
+              const bool take = (value > old) | (value != value);  // no short circuit: no branch
+              best[c] = take ? value : old;
               at[c] = take ? e + static_cast<int32_t>(c) : at[c];
             }
           }
