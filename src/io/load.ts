@@ -15,6 +15,7 @@ import { Loss } from '../loss/index.js';
 import { Sequential } from '../model/sequential.js';
 import { fromConfig } from '../optimizer/index.js';
 import { checkOneOf, checkOptions } from '../validate.js';
+import { restoreLayerState } from './layer-state.js';
 import { WEIGHTS_LAYOUTS, tensorsToWeights, type WeightsLayout } from './layout.js';
 import { MODEL_FILE, OPTIMIZER_FILE, WEIGHTS_FILE, parseModelJson, type ModelJson } from './model-json.js';
 import { tensorsToState } from './optimizer-state.js';
@@ -23,11 +24,24 @@ import { fileError, parseSafetensors, type ParsedSafetensors } from './safetenso
 /** Options of `dd.loadWeights(model, file, options)`. */
 export interface LoadWeightsOptions {
   /**
-   * 'dendrite' (default): the names and [in, out] weights that model.save() and
-   * model.saveWeights() write. 'torch': a torch nn.Sequential of Linear layers,
-   * weights [out, in] (transposed on load), named `0.weight`, `0.bias`,
-   * `2.weight`, ... (module indices) or `layers.<k>.weight` (k counting Linear
-   * layers); matched to the Dense layers in order.
+   * 'dendrite' (default): the names and shapes that model.save() and
+   * model.saveWeights() write (`layers.<i>.<name>`, e.g. dense weight [in, out]).
+   *
+   * 'torch': the state dict of the equivalent torch nn.Sequential, named
+   * `<prefix><n>.<torchName>` with one common prefix and an integer n (`0.weight`,
+   * `2.running_mean`, `features.3.bias`: module indices, modules without tensors
+   * included, or `layers.<i>.weight` as saveWeights writes). The names are grouped by
+   * n and sorted; the groups are matched in order to the layers that have tensors,
+   * and each must hold exactly its module's tensors:
+   * - dense <- nn.Linear `weight` [out, in] (transposed on load; after a flatten of an
+   *   image [H, W, C] its input axis is read in torch's (c, h, w) order, as are the
+   *   per-feature tensors of a batchNorm or layerNorm between them), `bias`.
+   * - conv2d <- nn.Conv2d `weight` [out, in, kh, kw] (to [kh, kw, in, out]), `bias`.
+   * - batchNorm <- nn.BatchNorm1d/2d `weight` (gamma), `bias` (beta), `running_mean`,
+   *   `running_var`; `num_batches_tracked` is optional and ignored (an integer scalar:
+   *   I64 or I32).
+   * - layerNorm <- nn.LayerNorm `weight`, `bias`. embedding <- nn.Embedding `weight` as is.
+   * - flatten, pooling and dropout layers have no tensors (and no group).
    */
   layout?: WeightsLayout;
 }
@@ -64,6 +78,7 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
   const weights = await readSafetensors(weightsPath);
   checkSameSave(weights, description, weightsPath);
   model.setWeights(tensorsToWeights(model, weights, 'dendrite', weightsPath));
+  restoreLayerState(model.layers, weights.metadata, weightsPath);
 
   const { compile } = description;
   if (compile) {
@@ -89,9 +104,9 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
 }
 
 /**
- * Overwrite a model's weights with those of a safetensors file (see
- * LoadWeightsOptions for the layouts). Tensors are matched to the Dense
- * layers in order; F32 is read as is, F64, F16 and BF16 are converted to float32.
+ * Overwrite a model's weights (batch norm's running statistics included) with those of
+ * a safetensors file (see LoadWeightsOptions for the layouts and the torch mapping of
+ * every layer type). F32 is read as is, F64, F16 and BF16 are converted to float32.
  * @throws DendriteError naming the file, for malformed files, missing or unexpected tensors and shape mismatches
  */
 export async function loadWeights(model: Sequential, file: string, options?: LoadWeightsOptions): Promise<void> {

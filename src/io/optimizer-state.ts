@@ -6,7 +6,7 @@
  */
 import type { OptimizerState } from '../optimizer/optimizer.js';
 import type { Tensor } from '../tensor.js';
-import { fileError, type ParsedSafetensors, type SafetensorsTensor } from './safetensors.js';
+import { FLOAT_DTYPES, fileError, isFloatDtype, type ParsedSafetensors, type SafetensorsTensor } from './safetensors.js';
 
 /** The tensors and metadata of an optimizer state file. */
 export function stateToTensors(state: OptimizerState, params: readonly Tensor[]): { tensors: Map<string, SafetensorsTensor>; metadata: Record<string, string> } {
@@ -45,6 +45,7 @@ export function tensorsToState(file: ParsedSafetensors, params: readonly Tensor[
     if (!m || index >= params.length) {
       throw fileError(`tensor '${name}' in ${source}`, `a name <stateBuffer>.<paramIndex> with paramIndex < ${params.length} (the model's parameters)`, `'${name}'`);
     }
+    if (!isFloatDtype(tensor.dtype)) throw fileError(`tensor '${name}' in ${source}`, `a floating-point dtype (${FLOAT_DTYPES.join(', ')})`, tensor.dtype);
     if (tensor.data.length !== params[index].size) {
       throw fileError(`tensor '${name}' in ${source}`, `${params[index].size} values like parameter ${index} (shape [${params[index].shape.join(', ')}])`, `shape [${tensor.shape.join(', ')}]`);
     }

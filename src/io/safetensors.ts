@@ -1,6 +1,7 @@
 /**
  * The safetensors format, pure (no fs): `parseSafetensors` reads bytes into
- * float32 tensors, `serializeSafetensors` writes float32 tensors into bytes.
+ * float32 tensors, `serializeSafetensors` writes float32 tensors (and int64
+ * ones, for torch's `num_batches_tracked`) into bytes.
  *
  * Layout: an 8-byte little-endian unsigned header length N, N bytes of UTF-8
  * JSON `{ name: { dtype, shape, data_offsets: [begin, end] }, "__metadata__"?:
@@ -16,14 +17,29 @@
 import { DendriteError, describe } from '../errors.js';
 import { isPlainObject } from '../validate.js';
 
-/** The dtypes the reader accepts; all are converted to float32. The writer writes F32. */
-export type SafetensorsDtype = 'F32' | 'F64' | 'F16' | 'BF16';
+/**
+ * The dtypes the reader accepts; all are converted to float32 (the integers I64 and I32
+ * exactly up to 2^24; torch writes its counts, e.g. batch norm's num_batches_tracked, as
+ * I64). Whoever reads a tensor checks that its dtype fits (isFloatDtype). The writer
+ * writes F32 and I64.
+ */
+export type SafetensorsDtype = 'F32' | 'F64' | 'F16' | 'BF16' | 'I64' | 'I32';
 
 /** A float32 tensor as stored: row-major data and its shape. */
 export interface SafetensorsTensor {
   readonly data: Float32Array;
   readonly shape: readonly number[];
 }
+
+/** An int64 tensor to write (e.g. torch's scalar num_batches_tracked, shape []). */
+export interface SafetensorsInt64Tensor {
+  readonly dtype: 'I64';
+  readonly data: BigInt64Array;
+  readonly shape: readonly number[];
+}
+
+/** What serializeSafetensors writes: F32 tensors, and I64 ones. */
+export type SafetensorsWritable = SafetensorsTensor | SafetensorsInt64Tensor;
 
 /** A parsed file: its tensors in header order (with the dtype they had on disk) and `__metadata__`. */
 export interface ParsedSafetensors {
@@ -34,9 +50,17 @@ export interface ParsedSafetensors {
 /** Largest header accepted (bytes); larger ones are rejected before allocating. */
 export const MAX_HEADER_BYTES = 100_000_000;
 
-const DTYPE_BYTES: Record<SafetensorsDtype, number> = { F32: 4, F64: 8, F16: 2, BF16: 2 };
+const DTYPE_BYTES: Record<SafetensorsDtype, number> = { F32: 4, F64: 8, F16: 2, BF16: 2, I64: 8, I32: 4 };
 const DTYPES = Object.keys(DTYPE_BYTES) as SafetensorsDtype[];
 const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+/** The floating-point dtypes: those that can hold weights. */
+export const FLOAT_DTYPES: readonly SafetensorsDtype[] = ['F32', 'F64', 'F16', 'BF16'];
+
+/** True for F32, F64, F16 and BF16 (false for the integer dtypes). */
+export function isFloatDtype(dtype: SafetensorsDtype): boolean {
+  return FLOAT_DTYPES.includes(dtype);
+}
 
 /** The error of a malformed or unusable file, in the house format. */
 export function fileError(name: string, expected: string, received: string): DendriteError {
@@ -157,6 +181,12 @@ function toFloat32(raw: Uint8Array, dtype: SafetensorsDtype): Float32Array {
       for (let i = 0; i < n; i++) bits[i] = view.getUint16(2 * i, true) << 16;
       break;
     }
+    case 'I64':
+      for (let i = 0; i < n; i++) out[i] = Number(view.getBigInt64(8 * i, true));
+      break;
+    case 'I32':
+      for (let i = 0; i < n; i++) out[i] = view.getInt32(4 * i, true);
+      break;
   }
   return out;
 }
@@ -172,21 +202,27 @@ function halfToFloat(h: number): number {
 }
 
 /**
- * Write float32 tensors (F32, in the given order, contiguous) and optional
- * string metadata as safetensors bytes. The header is padded with spaces to a
- * multiple of 8 bytes so the data is aligned.
+ * Write tensors (F32, and I64 for a SafetensorsInt64Tensor) and optional string
+ * metadata as safetensors bytes. The header lists the tensors in the given order;
+ * the data holds the I64 tensors first, then the F32 ones (each in the given order,
+ * contiguous), and the header is padded with spaces to a multiple of 8 bytes, so
+ * every tensor is aligned to its element size.
  */
-export function serializeSafetensors(tensors: ReadonlyMap<string, SafetensorsTensor>, metadata?: Record<string, string>): Uint8Array {
+export function serializeSafetensors(tensors: ReadonlyMap<string, SafetensorsWritable>, metadata?: Record<string, string>): Uint8Array {
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = metadata;
-  let offset = 0;
-  for (const [name, t] of tensors) {
+  const entries = [...tensors].map(([name, t]) => {
     if (name === '__metadata__') throw fileError('tensor names', 'names other than __metadata__', "'__metadata__'");
     const count = t.shape.reduce((a, d) => a * d, 1);
     if (count !== t.data.length) throw fileError(`tensor '${name}'`, `${count} values (shape [${t.shape.join(', ')}])`, `${t.data.length}`);
-    header[name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + 4 * count] };
-    offset += 4 * count;
+    return { name, t, dtype: t.data instanceof BigInt64Array ? 'I64' as const : 'F32' as const, begin: 0 };
+  });
+  let offset = 0;
+  for (const e of [...entries.filter((e) => e.dtype === 'I64'), ...entries.filter((e) => e.dtype === 'F32')]) {
+    e.begin = offset;
+    offset += e.t.data.byteLength;
   }
+  for (const { name, t, dtype, begin } of entries) header[name] = { dtype, shape: [...t.shape], data_offsets: [begin, begin + t.data.byteLength] };
   const json = new TextEncoder().encode(JSON.stringify(header));
   const headerLength = Math.ceil(json.length / 8) * 8;
   const out = new Uint8Array(8 + headerLength + offset);
@@ -194,14 +230,15 @@ export function serializeSafetensors(tensors: ReadonlyMap<string, SafetensorsTen
   out.set(json, 8);
   out.fill(0x20, 8 + json.length, 8 + headerLength);
   const dataView = new DataView(out.buffer, 8 + headerLength);
-  let at = 0;
-  for (const t of tensors.values()) {
+  for (const { t, begin } of entries) {
+    const { data } = t;
     if (LITTLE_ENDIAN) {
-      out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), 8 + headerLength + at);
+      out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 8 + headerLength + begin);
+    } else if (data instanceof BigInt64Array) {
+      for (let i = 0; i < data.length; i++) dataView.setBigInt64(begin + 8 * i, data[i], true);
     } else {
-      for (let i = 0; i < t.data.length; i++) dataView.setFloat32(at + 4 * i, t.data[i], true);
+      for (let i = 0; i < data.length; i++) dataView.setFloat32(begin + 4 * i, data[i], true);
     }
-    at += t.data.byteLength;
   }
   return out;
 }

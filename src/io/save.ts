@@ -14,6 +14,7 @@ import type { Sequential } from '../model/sequential.js';
 import { checkBoolean, checkOneOf, checkOptions } from '../validate.js';
 import { version } from '../version.js';
 import { writeFileAtomic, writeFilesAtomic, type FileContents } from './atomic.js';
+import { layerStateMetadata } from './layer-state.js';
 import { WEIGHTS_LAYOUTS, weightsToTensors, type WeightsLayout } from './layout.js';
 import { FORMAT_VERSION, MODEL_FILE, MODEL_FORMAT, OPTIMIZER_FILE, WEIGHTS_FILE, type ModelJson } from './model-json.js';
 import { stateToTensors } from './optimizer-state.js';
@@ -32,9 +33,29 @@ export interface SaveOptions {
 /** Options of `model.saveWeights(file, options)`. */
 export interface SaveWeightsOptions {
   /**
-   * 'dendrite' (default): `layers.<i>.weight` [in, out] and `layers.<i>.bias`.
-   * 'torch': `layers.<k>.weight` [out, in] (nn.Linear's orientation) and
-   * `layers.<k>.bias`, k counting Linear layers.
+   * 'dendrite' (default): `layers.<i>.<name>` with each layer's own names and shapes
+   * (e.g. dense `weight` [in, out] and `bias`), i the layer's index in the model.
+   *
+   * 'torch': each layer's PyTorch module state dict, named `layers.<i>.<torchName>`
+   * (i the dendrite layer index; layers without tensors have none):
+   * - dense -> nn.Linear: `weight` [out, in] (transposed) and `bias`. After a flatten
+   *   of an image [H, W, C] the weight's input axis is in torch's (c, h, w) order
+   *   (torch flattens NCHW), as are the per-feature tensors of a batchNorm or
+   *   layerNorm between the flatten and the dense; on N-D inputs the last axis maps as
+   *   nn.Linear's.
+   * - conv2d -> nn.Conv2d: `weight` [out, in, kh, kw] (from [kh, kw, in, out]), `bias`.
+   * - batchNorm -> nn.BatchNorm2d on images (nn.BatchNorm1d otherwise): `weight`
+   *   (gamma), `bias` (beta), `running_mean`, `running_var` and `num_batches_tracked`,
+   *   an I64 scalar: the model's training step count `model.optimizer.iterations`
+   *   (0 before compile; torch counts each BatchNorm's training batches, which for a
+   *   model trained by fit() is the number of optimizer steps).
+   * - layerNorm -> nn.LayerNorm: `weight` (gamma), `bias` (beta).
+   * - embedding -> nn.Embedding: `weight` [inputDim, outputDim] as is.
+   * - flatten, maxPool2d, avgPool2d, globalAvgPool2d, dropout: no tensors (nn.Flatten,
+   *   nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d(1) + nn.Flatten, nn.Dropout).
+   *
+   * The torch model takes NCHW images where dendrite takes [N, H, W, C] (permute the
+   * input with x.permute(0, 3, 1, 2)).
    */
   layout?: WeightsLayout;
 }
@@ -50,7 +71,7 @@ export async function saveModel(model: Sequential, dir: string, options?: SaveOp
   }
   const saveId = randomUUID();
   const files: FileContents[] = [
-    { path: path.join(dir, WEIGHTS_FILE), data: serializeSafetensors(weightsToTensors(model, 'dendrite'), { layout: 'dendrite', saveId }) },
+    { path: path.join(dir, WEIGHTS_FILE), data: serializeSafetensors(weightsToTensors(model, 'dendrite'), { layout: 'dendrite', saveId, ...layerStateMetadata(model.layers) }) },
   ];
   if (include) {
     const { tensors, metadata } = stateToTensors(optimizer!.stateDict(), model.parameters());

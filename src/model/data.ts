@@ -12,14 +12,14 @@ import { Tensor, sizeOf, toTensor } from '../tensor.js';
 export function inputRows(x: unknown, shape: readonly number[], ids = false, name = 'x'): { data: Float32Array; rows: number } {
   const width = sizeOf(shape);
   const t = ids ? idsTensor(x, name) : toTensor(x, name);
-  const full = `[N, ${shape.join(', ')}]`;
-  if (t.rank === shape.length + 1 && t.shape.slice(1).every((d, i) => d === shape[i])) return { data: t.data, rows: t.shape[0] };
+  const full = () => `[N, ${shape.join(', ')}]`;  // for errors only: predict must not build strings
+  if (t.rank === shape.length + 1 && shape.every((d, i) => d === t.shape[i + 1])) return { data: t.data, rows: t.shape[0] };
   if (t.rank === 2) {
-    if (t.shape[1] !== width) throw invalidDescribed(name, `rows of ${width} values (the model's input ${full})`, `shape [${t.shape.join(', ')}]`);
+    if (t.shape[1] !== width) throw invalidDescribed(name, `rows of ${width} values (the model's input ${full()})`, `shape [${t.shape.join(', ')}]`);
     return { data: t.data, rows: t.shape[0] };
   }
   if (t.rank === 1 && !(x instanceof Tensor) && t.size % width === 0) return { data: t.data, rows: t.size / width };
-  throw invalidDescribed(name, `a tensor ${full}${shape.length > 1 ? ` or [N, ${width}]` : ''}`, `shape [${t.shape.join(', ')}]`);
+  throw invalidDescribed(name, `a tensor ${full()}${shape.length > 1 ? ` or [N, ${width}]` : ''}`, `shape [${t.shape.join(', ')}]`);
 }
 
 /** Targets of a loss: class indices (softmaxCrossEntropy) or values [N, units]. */

@@ -35,7 +35,7 @@ export interface FitOptions {
   /** Fraction of the rows, taken from the end before shuffling, held out for validation, in [0, 1). Default 0. */
   validationSplit?: number;
   /** Explicit validation data [x, y] (instead of validationSplit). */
-  validationData?: [TensorLike, unknown];
+  validationData?: [TensorLike | Int32Array | number[], unknown];
   /** Callbacks (hooks, earlyStopping, terminateOnNaN) and lr schedules (stepped once per epoch). */
   callbacks?: (Callback | LRSchedule | ReduceLROnPlateau)[];
   /** 0: silent; 1: a progress bar (plain lines when stdout is not a TTY). Default 0. */
@@ -53,7 +53,7 @@ export interface FitOptions {
   distributed?: Distributed;
 }
 
-export async function fitModel(model: Sequential, x: TensorLike, y: unknown, options: FitOptions): Promise<History> {
+export async function fitModel(model: Sequential, x: TensorLike | Int32Array | number[], y: unknown, options: FitOptions): Promise<History> {
   const given = (options !== null && typeof options === 'object' ? options : {}) as FitOptions;
   const dist = checkDistributed(given.distributed);
   if (!dist || dist.size === 1) return train(model, prepare(model, x, y, options, null), null);
@@ -110,7 +110,7 @@ interface FitPlan {
   trainingSet: TrainingSet;
 }
 
-function prepare(model: Sequential, x: TensorLike, y: unknown, options: FitOptions, parallel: Distributed | null): FitPlan {
+function prepare(model: Sequential, x: TensorLike | Int32Array | number[], y: unknown, options: FitOptions, parallel: Distributed | null): FitPlan {
   const objective = model.objective('fit');
   const optimizer = model.optimizer!;
   const o = checkOptions(options, ['epochs', 'batchSize', 'shuffle', 'seed', 'validationSplit', 'validationData', 'callbacks', 'verbose', 'signal', 'distributed']);

@@ -226,7 +226,7 @@ export class Sequential {
    * @param x inputs [N, ...inputShape] (or [N, inputSize]); integer ids for a model that starts with an embedding
    * @param y class indices [N] for softmaxCrossEntropy (Tensor, Int32Array, number[]), else values [N, units]
    */
-  async fit(x: TensorLike, y: unknown, options: FitOptions = {}): Promise<History> {
+  async fit(x: TensorLike | Int32Array | number[], y: unknown, options: FitOptions = {}): Promise<History> {
     if (this.#fitting) {
       throw new DendriteError('Expected one fit at a time for model.fit but received a call while another fit of this model is running', 'ERR_DENDRITE_INVALID_STATE');
     }
@@ -367,10 +367,11 @@ export class Sequential {
   }
 
   /**
-   * Write the weights to one safetensors file (atomically), in the dendrite
-   * layout (default; `dd.loadWeights` reads it) or the torch layout:
-   * `layers.<k>.weight` [out, in] and `layers.<k>.bias`, k counting Linear
-   * layers (map k to nn.Sequential's module index to load it in torch).
+   * Write the weights to one safetensors file (atomically), in the dendrite layout (default;
+   * `dd.loadWeights` reads it: `layers.<i>.<name>`, i the layer's index) or the torch layout:
+   * each layer's PyTorch module state dict named `layers.<i>.<torchName>` (nn.Linear weights
+   * [out, in], nn.Conv2d [out, in, kh, kw], batch norm's running_mean/running_var/
+   * num_batches_tracked, ...; see SaveWeightsOptions for the mapping of every layer type).
    */
   async saveWeights(file: string, options?: SaveWeightsOptions): Promise<void> {
     this.#checkIdle('saveWeights');

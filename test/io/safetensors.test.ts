@@ -1,9 +1,9 @@
 // The safetensors reader and writer: round trips, legal variations (any header
-// length, trailing spaces, unaligned data, F64/F16/BF16), and one test per kind
+// length, trailing spaces, unaligned data, F64/F16/BF16, I64/I32), and one test per kind
 // of malformed file, each built byte by byte here.
 import { describe, expect, it } from 'vitest';
 import { DendriteError } from '../../src/index.js';
-import { MAX_HEADER_BYTES, parseSafetensors, serializeSafetensors } from '../../src/io/safetensors.js';
+import { MAX_HEADER_BYTES, parseSafetensors, serializeSafetensors, type SafetensorsWritable } from '../../src/io/safetensors.js';
 
 /** A safetensors file from a header object (or raw header text) and a data buffer. */
 function file(header: unknown, data: Uint8Array = new Uint8Array(0), options: { pad?: number; length?: bigint } = {}): Uint8Array {
@@ -113,6 +113,45 @@ describe('safetensors: legal variations', () => {
     expect(Object.is(parsed.tensors.get('h')!.data[4], -0)).toBe(true);
     expect(parsed.tensors.get('b')!.data).toEqual(Float32Array.of(1, -2.5, 3.140625, Infinity));
   });
+
+  it('reads I64 and I32 (torch writes counts such as num_batches_tracked as I64), converted to float32', () => {
+    const i64 = new Uint8Array(BigInt64Array.of(0n, -3n, 123456789n, 2n ** 40n).buffer);
+    const i32 = new Uint8Array(Int32Array.of(7, -2147483648).buffer);
+    const data = new Uint8Array(1 + 32 + 8);
+    data.set(i64, 1); // unaligned
+    data.set(i32, 33);
+    const parsed = parseSafetensors(file({
+      n: { dtype: 'I64', shape: [2, 2], data_offsets: [1, 33] },
+      k: { dtype: 'I32', shape: [2], data_offsets: [33, 41] },
+    }, data), 'x');
+    expect(parsed.tensors.get('n')!.dtype).toBe('I64');
+    expect(Array.from(parsed.tensors.get('n')!.data)).toEqual([0, -3, Math.fround(123456789), 2 ** 40]);
+    expect(parsed.tensors.get('k')!.dtype).toBe('I32');
+    expect(Array.from(parsed.tensors.get('k')!.data)).toEqual([7, -2147483648]);
+    rejects(file({ n: { dtype: 'I64', shape: [2], data_offsets: [0, 8] } }, new Uint8Array(8)), /spanning 16 bytes \(shape \[2\] of I64\)/);
+  });
+
+  it('writes I64 tensors (a scalar num_batches_tracked) first in the data, so every tensor stays aligned', () => {
+    const bytes = serializeSafetensors(new Map<string, SafetensorsWritable>([
+      ['w', { data: Float32Array.of(1, 2, 3), shape: [3] }],
+      ['n', { dtype: 'I64', data: BigInt64Array.of(2n ** 53n + 1n), shape: [] }],
+      ['b', { data: Float32Array.of(4), shape: [1] }],
+    ]));
+    const headerLength = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
+    expect(Object.keys(header)).toEqual(['w', 'n', 'b']);
+    expect(header).toEqual({
+      w: { dtype: 'F32', shape: [3], data_offsets: [8, 20] },
+      n: { dtype: 'I64', shape: [], data_offsets: [0, 8] },
+      b: { dtype: 'F32', shape: [1], data_offsets: [20, 24] },
+    });
+    expect(new DataView(bytes.buffer).getBigInt64(8 + headerLength, true)).toBe(2n ** 53n + 1n);
+    const parsed = parseSafetensors(bytes, 'x');
+    expect([...parsed.tensors.keys()]).toEqual(['w', 'n', 'b']);
+    expect(parsed.tensors.get('w')!.data).toEqual(Float32Array.of(1, 2, 3));
+    expect(parsed.tensors.get('n')).toMatchObject({ dtype: 'I64', shape: [] });
+    expect(parsed.tensors.get('b')!.data).toEqual(Float32Array.of(4));
+  });
 });
 
 describe('safetensors: malformed files are rejected with a DendriteError naming the file', () => {
@@ -140,8 +179,8 @@ describe('safetensors: malformed files are rejected with a DendriteError naming 
   });
 
   it('rejects unknown dtypes', () => {
-    for (const dtype of ['I64', 'U8', 'BOOL', 'F8_E4M3', 'f32', 7]) {
-      rejects(file({ a: { dtype, shape: [2], data_offsets: [0, 8] } }, f32(1, 2)), new RegExp(`a dtype of F32, F64, F16, BF16 for tensor 'a'.*${dtype}`));
+    for (const dtype of ['U8', 'I16', 'U64', 'BOOL', 'F8_E4M3', 'f32', 'i64', 7]) {
+      rejects(file({ a: { dtype, shape: [2], data_offsets: [0, 8] } }, f32(1, 2)), new RegExp(`a dtype of F32, F64, F16, BF16, I64, I32 for tensor 'a'.*${dtype}`));
     }
   });
 

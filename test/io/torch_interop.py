@@ -3,17 +3,27 @@
 Safetensors files are read and written by hand (struct + json + numpy), so the
 `safetensors` package is not needed.
 
-  export OUTDIR   write a torch MLP 5-16(tanh)-8(relu)-3 as OUTDIR/torch_f32.safetensors
-                  (torch's state-dict names 0.weight, 0.bias, 2.weight, ...; the header is
-                  deliberately not padded, so the tensor data is not 4-byte aligned),
-                  the same weights as F64 in OUTDIR/torch_f64.safetensors, F16/BF16
-                  samples in OUTDIR/halves.safetensors, and OUTDIR/data.json with the
-                  inputs, torch's predictions and the halves as float32 values.
-  import FILE DATA
+The models (dendrite's twins are in the test file):
+  mlp        Linear(5, 16), Tanh, Linear(16, 8), ReLU, Linear(8, 3)
+  cnn        Conv2d(2, 4, 3, padding=1), ReLU, BatchNorm2d(4), MaxPool2d(2), Conv2d(4, 6, 3),
+             Flatten, Linear(24, 5), LayerNorm(5), Linear(5, 3)        on 8x8x2 images
+  embedding  Embedding(12, 4), Flatten, Linear(20, 3)                   on 5 ids
+
+  export OUTDIR   write OUTDIR/torch_<model>.safetensors for each model: torch's state-dict
+                  names (0.weight, 2.running_mean, ...; num_batches_tracked as I64); the cnn
+                  and embedding nets are trained a few steps first, so that batch norm's
+                  running statistics are not their initial values. The mlp file's header is
+                  deliberately not padded (the data is not 4-byte aligned), its weights are
+                  also written as F64 (torch_mlp_f64.safetensors), and F16/BF16 samples go to
+                  OUTDIR/halves.safetensors. OUTDIR/data.json holds, per model, the inputs
+                  x (images channels-last, [N, H, W, C], as dendrite takes them) and torch's
+                  eval-mode predictions y, and the halves as float32 values.
+  import MODEL FILE DATA
                   load FILE, written by dendrite's model.saveWeights(file, { layout: 'torch' })
-                  (names layers.<k>.weight [out, in] / layers.<k>.bias, k counting Linear
-                  layers), into the same nn.Sequential by mapping k to the module index of
-                  the k-th Linear, and print its predictions for DATA's inputs as JSON.
+                  (names layers.<i>.<torchName>, i the dendrite layer index), into MODEL's
+                  nn.Sequential: the groups of names, sorted by i, go to the modules that
+                  have a state dict, in order (load_state_dict strict). Print as JSON its
+                  eval-mode predictions for DATA's MODEL inputs and each num_batches_tracked.
 """
 import json
 import struct
@@ -23,11 +33,35 @@ import numpy as np
 import torch
 from torch import nn
 
-DTYPES = {'F32': '<f4', 'F64': '<f8'}
+DTYPES = {'F32': '<f4', 'F64': '<f8', 'I64': '<i8'}
 
 
-def build():
-    return nn.Sequential(nn.Linear(5, 16), nn.Tanh(), nn.Linear(16, 8), nn.ReLU(), nn.Linear(8, 3))
+def build(model):
+    if model == 'mlp':
+        return nn.Sequential(nn.Linear(5, 16), nn.Tanh(), nn.Linear(16, 8), nn.ReLU(), nn.Linear(8, 3))
+    if model == 'cnn':
+        return nn.Sequential(nn.Conv2d(2, 4, 3, padding=1), nn.ReLU(), nn.BatchNorm2d(4), nn.MaxPool2d(2),
+                             nn.Conv2d(4, 6, 3), nn.Flatten(), nn.Linear(24, 5), nn.LayerNorm(5), nn.Linear(5, 3))
+    if model == 'embedding':
+        return nn.Sequential(nn.Embedding(12, 4), nn.Flatten(), nn.Linear(20, 3))
+    raise ValueError(model)
+
+
+def inputs(model, n, generator):
+    if model == 'mlp':
+        return torch.randn(n, 5, generator=generator)
+    if model == 'cnn':
+        return torch.randn(n, 2, 8, 8, generator=generator)  # NCHW
+    return torch.randint(0, 12, (n, 5), generator=generator)
+
+
+def channels_last(model, x):
+    """x as dendrite takes it: images [N, H, W, C]."""
+    return x.permute(0, 2, 3, 1) if model == 'cnn' else x
+
+
+def channels_first(model, x):
+    return x.permute(0, 3, 1, 2).contiguous() if model == 'cnn' else x
 
 
 def write_safetensors(path, tensors, metadata=None, aligned=True):
@@ -49,6 +83,17 @@ def write_safetensors(path, tensors, metadata=None, aligned=True):
         f.write(struct.pack('<Q', len(text)) + text + b''.join(blobs))
 
 
+def state_entries(state, float_dtype='F32'):
+    """A state dict as write_safetensors entries (integer tensors such as num_batches_tracked as I64)."""
+    out = {}
+    for k, v in state.items():
+        if v.dtype == torch.int64:
+            out[k] = ('I64', v.shape, v.numpy().astype('<i8').tobytes())
+        else:
+            out[k] = (float_dtype, v.shape, v.double().numpy().astype(DTYPES[float_dtype]).tobytes())
+    return out
+
+
 def read_safetensors(path):
     with open(path, 'rb') as f:
         data = f.read()
@@ -59,22 +104,40 @@ def read_safetensors(path):
     for name, info in header.items():
         begin, end = info['data_offsets']
         array = np.frombuffer(data[8 + n + begin:8 + n + end], dtype=DTYPES[info['dtype']]).reshape(info['shape'])
-        out[name] = torch.from_numpy(array.astype(np.float32))
+        out[name] = torch.from_numpy(array.astype(np.int64 if info['dtype'] == 'I64' else np.float32))
     return out
+
+
+def train(net, model, generator, steps=3):
+    """A few SGD steps in training mode (batch norm updates its running statistics)."""
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+    net.train()
+    for _ in range(steps):
+        x = inputs(model, 16, generator)
+        y = torch.randint(0, 3, (16,), generator=generator)
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(net(x), y).backward()
+        optimizer.step()
+    net.eval()
 
 
 def export(outdir):
     torch.manual_seed(0)
-    net = build()
-    x = torch.randn(7, 5)
-    with torch.no_grad():
-        y = net(x)
-    state = net.state_dict()
-    write_safetensors(f'{outdir}/torch_f32.safetensors',
-                      {k: ('F32', v.shape, v.numpy().astype('<f4').tobytes()) for k, v in state.items()},
-                      {'format': 'pt'}, aligned=False)
-    write_safetensors(f'{outdir}/torch_f64.safetensors',
-                      {k: ('F64', v.shape, v.double().numpy().astype('<f8').tobytes()) for k, v in state.items()})
+    generator = torch.Generator().manual_seed(1)
+    data = {}
+    for model in ['mlp', 'cnn', 'embedding']:
+        net = build(model)
+        if model != 'mlp':
+            train(net, model, generator)
+        net.eval()
+        x = inputs(model, 7, generator)
+        with torch.no_grad():
+            y = net(x)
+        data[model] = {'x': channels_last(model, x).tolist(), 'y': y.tolist()}
+        state = net.state_dict()
+        write_safetensors(f'{outdir}/torch_{model}.safetensors', state_entries(state), {'format': 'pt'}, aligned=model != 'mlp')
+        if model == 'mlp':
+            write_safetensors(f'{outdir}/torch_mlp_f64.safetensors', state_entries(state, 'F64'))
     samples = torch.tensor([0.0, -0.0, 1.0, -2.5, 3.14159, 65504.0, 1e-7, 6e-8, -1e5, 1e30, float('inf'), float('-inf')])
     half = samples.half()
     bf16 = samples.bfloat16()
@@ -83,23 +146,32 @@ def export(outdir):
         'bf16': ('BF16', [12], bf16.view(torch.int16).numpy().astype('<i2').tobytes()),
     })
     finite = lambda t: [v if np.isfinite(v) else ('inf' if v > 0 else '-inf') for v in t.float().tolist()]
+    data['half'] = finite(half)
+    data['bf16'] = finite(bf16)
     with open(f'{outdir}/data.json', 'w') as f:
-        json.dump({'x': x.tolist(), 'y': y.tolist(), 'half': finite(half), 'bf16': finite(bf16)}, f)
+        json.dump(data, f)
 
 
-def load(path, data_path):
-    net = build()
-    linear = [i for i, m in enumerate(net) if isinstance(m, nn.Linear)]
+def load(model, path, data_path):
+    net = build(model)
+    stateful = [i for i, m in enumerate(net) if len(m.state_dict()) > 0]
     tensors = read_safetensors(path)
+    groups = sorted({int(name.split('.')[1]) for name in tensors})  # layers.<i>.<torchName>
+    assert len(groups) == len(stateful), (groups, stateful)
+    module_of = dict(zip(groups, stateful))
     state = {}
     for name, value in tensors.items():
-        _, k, kind = name.split('.')  # layers.<k>.weight|bias
-        state[f'{linear[int(k)]}.{kind}'] = value
+        _, i, kind = name.split('.')
+        state[f'{module_of[int(i)]}.{kind}'] = value
     net.load_state_dict(state, strict=True)
+    net.eval()
     with open(data_path) as f:
-        x = torch.tensor(json.load(f)['x'], dtype=torch.float32)
+        x = torch.tensor(json.load(f)[model]['x'])
+    x = x.long() if model == 'embedding' else channels_first(model, x.float())
     with torch.no_grad():
-        print(json.dumps(net(x).tolist()))
+        y = net(x)
+    counts = {k: int(v) for k, v in state.items() if k.endswith('num_batches_tracked')}
+    print(json.dumps({'y': y.tolist(), 'num_batches_tracked': counts}))
 
 
 if __name__ == '__main__':
@@ -107,4 +179,4 @@ if __name__ == '__main__':
     if sys.argv[1] == 'export':
         export(sys.argv[2])
     else:
-        load(sys.argv[2], sys.argv[3])
+        load(sys.argv[2], sys.argv[3], sys.argv[4])
