@@ -50,24 +50,30 @@ export async function agreeOnSetup(dist: Distributed, setup: Setup): Promise<{ m
   ));
 }
 
-/**
- * Rank 0's weights, optimizer state (buffers, step count, scalars) and shuffle
- * seed to every rank; resolves with the seed.
- */
-export async function broadcastStart(dist: Distributed, params: Float32Array[], optimizer: Optimizer, seed: number): Promise<number> {
-  const total = params.reduce((n, p) => n + p.length, 0);
+/** Rank 0's values of `tensors` to every rank, in one collective. */
+export async function broadcastTensors(dist: Distributed, tensors: Float32Array[]): Promise<void> {
+  if (tensors.length === 0) return;
+  const total = tensors.reduce((n, p) => n + p.length, 0);
   const packed = new Float32Array(total);
   let offset = 0;
-  for (const p of params) {
+  for (const p of tensors) {
     packed.set(p, offset);
     offset += p.length;
   }
   await collective(dist, packed, 'broadcast');
   offset = 0;
-  for (const p of params) {
+  for (const p of tensors) {
     p.set(packed.subarray(offset, offset + p.length));
     offset += p.length;
   }
+}
+
+/**
+ * Rank 0's weights, optimizer state (buffers, step count, scalars) and shuffle
+ * seed to every rank; resolves with the seed.
+ */
+export async function broadcastStart(dist: Distributed, params: Float32Array[], optimizer: Optimizer, seed: number): Promise<number> {
+  await broadcastTensors(dist, params);
   await collective(dist, optimizer.nativeState(params).state, 'broadcast');
   const header = Float64Array.from([seed, ...optimizer.syncHeader()]);
   await collective(dist, header, 'broadcast');

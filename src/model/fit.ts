@@ -19,7 +19,7 @@ import { Progress } from './progress.js';
 import { evaluateRows, type Sequential } from './sequential.js';
 import { checkDistributed, collective, raisedTogether, reserveCollectives, together, type Distributed } from '../distributed/communicator.js';
 import { shardLength, shardOrderUnchecked } from '../distributed/sampler.js';
-import { agreeOnSetup, broadcastStart, reduceSpan } from '../distributed/sync.js';
+import { agreeOnSetup, broadcastStart, broadcastTensors, reduceSpan } from '../distributed/sync.js';
 import type { Objective } from './objective.js';
 import type { Optimizer } from '../optimizer/optimizer.js';
 
@@ -186,6 +186,7 @@ async function train(model: Sequential, plan: FitPlan, parallel: Distributed | n
   const ranks = parallel?.size ?? 1;
   const control: TrainingControl = { stopTraining: false, getWeights: () => model.getWeights(), setWeights: (w) => model.setWeights(w) };
   const history = new History();
+  const buffers = model.layers.flatMap((l) => l.buffers().map((t) => t.data));
   const order = new Uint32Array(rows);
   for (let i = 0; i < rows; i++) order[i] = i;
   const shard = parallel ? new Uint32Array(epochRows) : order;
@@ -232,6 +233,7 @@ async function train(model: Sequential, plan: FitPlan, parallel: Distributed | n
     if (parallel) {
       // after onTrainBegin, so that weights a callback set on rank 0 reach every rank
       seed = await broadcastStart(parallel, model.parameters().map((p) => p.data), optimizer, seed);
+      await broadcastTensors(parallel, buffers);
       control.stopTraining = await anyRank(parallel, control.stopTraining);
     }
     const rng = new Random(seed);
@@ -252,6 +254,9 @@ async function train(model: Sequential, plan: FitPlan, parallel: Distributed | n
         if (parallel && (await reduceSpan(parallel, done, losses, correct, totals, reduced!, signal?.aborted ?? false))) {
           throw together(abortError(signal));
         }
+        // Batch norm's running statistics follow each rank's own batches: rank 0's win after every
+        // span (torch's DistributedDataParallel broadcasts rank 0's buffers before each forward).
+        if (parallel) await broadcastTensors(parallel, buffers);
         if (nanGuard && totals[2] >= 0) {
           const batch = first + totals[2];
           throw together(new DendriteError(`Expected a finite loss for epoch ${epoch} batch ${batch} but received ${losses[totals[2]]} (terminateOnNaN)`, 'ERR_DENDRITE_NAN_LOSS'));

@@ -154,6 +154,25 @@ describe.runIf(mpirun)('distributed under mpirun -np 2', () => {
     r0.history!.accuracy.forEach((a, i) => expect(a).toBeCloseTo(one.results[0].history!.accuracy[i], 6));
   });
 
+  it('a CNN (conv2d, pooling, flatten): 2 ranks x batch 64 give the weights of 1 rank x batch 128', () => {
+    const one = run(1, { optimizer: 'adam', batchSize: 128, scenario: 'cnn' });
+    const two = run(2, { optimizer: 'adam', batchSize: 64, scenario: 'cnn' });
+    expect(one.status, one.stderr).toBe(0);
+    expect(two.status, two.stderr).toBe(0);
+    const [r0, r1] = two.results;
+    expect(r0.error, r0.error).toBeUndefined();
+    expect(maxDiff(r0.final!, r1.final!)).toBe(0);
+    expect(maxDiff(r0.final!, one.results[0].final!)).toBeLessThan(2e-5);
+  });
+
+  it("batch norm and dropout: the ranks end identical (rank 0's running statistics after every span, as torch's DDP)", () => {
+    const { status, stderr, results: [r0, r1] } = run(2, { optimizer: 'sgd', batchSize: 64, scenario: 'cnnbn' });
+    expect(status, stderr).toBe(0);
+    expect(r0.error, r0.error).toBeUndefined();
+    expect(maxDiff(r0.final!, r1.final!)).toBe(0);
+    expect({ ...r0.history, time: [] }).toEqual({ ...r1.history, time: [] });
+  });
+
   it('over TCP (the transport between machines) with a hostfile, as on a cluster', () => {
     const hostfile = path.join(work, 'hosts');
     writeFileSync(hostfile, 'localhost slots=2\n');

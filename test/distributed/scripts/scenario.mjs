@@ -75,14 +75,22 @@ if (scenario === 'uncaught') {
 } else {
   // A seeded 3-class problem; every rank holds the same rows (as with a DistributedSampler).
   // 'padded': 3203 rows (the shards are padded), a partial last batch and a validation split.
-  const rows = scenario === 'padded' ? 3203 : 3200, width = 10, classes = 3;
+  // 'cnn' / 'cnnbn': 4x4x1 images through conv2d and pooling (and batch norm + dropout).
+  const image = scenario === 'cnn' || scenario === 'cnnbn';
+  const rows = scenario === 'padded' ? 3203 : 3200, width = image ? 16 : 10, classes = 3;
   let s = 12345;
   const rand = () => ((s = (Math.imul(s ^ (s >>> 15), 1 | s) + 0x6d2b79f5) | 0), ((s >>> 0) % 1e6) / 1e6);
   const x = new Float32Array(rows * width).map(() => rand() * 2 - 1);
   const y = new Int32Array(rows).map((_, r) => (x[r * width] + x[r * width + 1] > 0.3 ? 2 : x[r * width + 2] > 0 ? 1 : 0));
   // Rank-dependent initial weights: only the start-of-fit broadcast makes the ranks agree.
   const hidden = scenario === 'mismatch' && dist.rank === 1 ? 33 : 32;
-  const model = dd.sequential([dd.layers.dense({ units: hidden, activation: 'tanh', inputSize: width }), dd.layers.dense({ units: classes })], { seed: dist.rank });
+  const model = image
+    ? dd.sequential([
+      dd.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [4, 4, 1] }),
+      ...(scenario === 'cnnbn' ? [dd.layers.batchNorm(), dd.layers.dropout({ rate: 0.2 })] : []),
+      dd.layers.maxPool2d({ poolSize: 2 }), dd.layers.flatten(), dd.layers.dense({ units: classes }),
+    ], { seed: dist.rank })
+    : dd.sequential([dd.layers.dense({ units: hidden, activation: 'tanh', inputSize: width }), dd.layers.dense({ units: classes })], { seed: dist.rank });
   const lr = scenario === 'lr' && dist.rank === 1 ? 0.2 : undefined;
   if (scenario === 'nan') x[1234 * width] = NaN;  // one bad row, in one rank's shard
   const opt = optimizer === 'adam' ? new dd.optimizers.Adam({ lr: lr ?? 0.01 }) : new dd.optimizers.SGD({ lr: lr ?? 0.1, momentum: 0.9 });
