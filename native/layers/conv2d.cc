@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "affine.h"
+#include "window.h"
 
 namespace dendrite {
 namespace {
@@ -14,20 +15,8 @@ namespace {
 class Conv2d : public Layer {
  public:
   explicit Conv2d(const LayerConfig& c) : Layer(shape_size(c.in_shape), shape_size(c.out_shape)) {
-    if (c.in_shape.size() != 3 || c.out_shape.size() != 3) throw std::invalid_argument("inShape");
-    w_.height = c.in_shape[0];
-    w_.width = c.in_shape[1];
-    w_.channels = c.in_shape[2];
-    w_.out_h = c.out_shape[0];
-    w_.out_w = c.out_shape[1];
-    w_.kh = static_cast<size_t>(c.number("kh"));
-    w_.kw = static_cast<size_t>(c.number("kw"));
-    w_.sh = static_cast<size_t>(c.number("sh"));
-    w_.sw = static_cast<size_t>(c.number("sw"));
-    w_.pad_top = static_cast<size_t>(c.number("padTop"));
-    w_.pad_left = static_cast<size_t>(c.number("padLeft"));
+    w_ = window_from(c);
     const size_t filters = c.out_shape[2], k = w_.kh * w_.kw * w_.channels;
-    if (w_.kh == 0 || w_.kw == 0 || w_.sh == 0 || w_.sw == 0) throw std::invalid_argument("kernelSize");
     core_.configure(c, k, filters);
     tensors_.push_back(c.tensor("weight", k * filters));
     if (c.number("useBias") != 0) tensors_.push_back(c.tensor("bias", filters));

@@ -5,33 +5,22 @@
 #include <stdexcept>
 
 #include "dendrite/layer.h"
+#include "window.h"
 
 namespace dendrite {
 namespace {
 
+// The pooling window; global pooling's is the whole image.
 Window2d window_of(const LayerConfig& c, bool global) {
+  if (!global) return window_from(c);
   if (c.in_shape.size() != 3) throw std::invalid_argument("inShape");
   Window2d w;
   w.height = c.in_shape[0];
   w.width = c.in_shape[1];
   w.channels = c.in_shape[2];
-  if (global) {
-    w.kh = w.sh = w.height;
-    w.kw = w.sw = w.width;
-    w.out_h = w.out_w = 1;
-  } else {
-    if (c.out_shape.size() != 3) throw std::invalid_argument("outShape");
-    w.kh = static_cast<size_t>(c.number("kh"));
-    w.kw = static_cast<size_t>(c.number("kw"));
-    w.sh = static_cast<size_t>(c.number("sh"));
-    w.sw = static_cast<size_t>(c.number("sw"));
-    w.pad_top = static_cast<size_t>(c.number("padTop"));
-    w.pad_left = static_cast<size_t>(c.number("padLeft"));
-    w.out_h = c.out_shape[0];
-    w.out_w = c.out_shape[1];
-  }
-  if (w.kh == 0 || w.kw == 0 || w.sh == 0 || w.sw == 0 || w.pad_top >= w.kh || w.pad_left >= w.kw)
-    throw std::invalid_argument("poolSize");
+  w.kh = w.sh = w.height;
+  w.kw = w.sw = w.width;
+  w.out_h = w.out_w = 1;
   return w;
 }
 

@@ -215,19 +215,24 @@ void Trainer::predict(const float* x, size_t rows, size_t batch_size, float* out
   }
 }
 
+LayerStep Trainer::layer_step(Workspace& ws, size_t i, size_t rows, bool training) {
+  LayerStep s;
+  s.rows = rows;
+  s.training = training;
+  s.x = i ? ws.y[i - 1] : ws.input;
+  s.y = ws.y[i];
+  s.dy = ws.dy[i];
+  s.dx = ws.needs_dx[i] ? ws.dy[i - 1] : nullptr;
+  s.tensors = tensors_[i].data();
+  s.grads = grads_[i].data();
+  s.scratch = ws.scratch[i];
+  return s;
+}
+
 void Trainer::forward(Workspace& ws, size_t rows, bool training) {
   for (size_t i = 0; i < spec_.layers.size(); ++i) {
     Layer& l = *spec_.layers[i];
-    if (l.passes_through()) continue;
-    LayerStep s;
-    s.rows = rows;
-    s.training = training;
-    s.x = i ? ws.y[i - 1] : ws.input;
-    s.y = ws.y[i];
-    s.tensors = tensors_[i].data();
-    s.grads = grads_[i].data();
-    s.scratch = ws.scratch[i];
-    l.forward(*device_, s);
+    if (!l.passes_through()) l.forward(*device_, layer_step(ws, i, rows, training));
   }
 }
 
@@ -243,17 +248,7 @@ void Trainer::step(Workspace& ws, size_t rows, size_t index, const double* coeff
   for (size_t i = spec_.layers.size(); i-- > 0;) {
     Layer& l = *spec_.layers[i];
     if (l.passes_through()) continue;
-    LayerStep s;
-    s.rows = rows;
-    s.training = true;
-    s.x = i ? ws.y[i - 1] : ws.input;
-    s.y = ws.y[i];
-    s.dy = ws.dy[i];
-    s.dx = ws.needs_dx[i] ? ws.dy[i - 1] : nullptr;
-    s.tensors = tensors_[i].data();
-    s.grads = grads_[i].data();
-    s.scratch = ws.scratch[i];
-    l.backward(*device_, s);
+    l.backward(*device_, layer_step(ws, i, rows, true));
     for (const LayerTensor& t : l.tensors()) ready -= t.trainable ? t.size : 0;
     if (reducer && on_host_ && unsent > ready && (unsent - ready >= reducer->bucket_elements() || ready == 0)) {
       reducer->submit(grad_arena_ + ready, unsent - ready);

@@ -61,8 +61,11 @@ export function window2d(inputShape: number[], kernel: [number, number], strides
 const rowOf = (w: Window2d, oh: number, i: number) => oh * w.sh - w.padTop + i;
 const colOf = (w: Window2d, ow: number, j: number) => ow * w.sw - w.padLeft + j;
 
-/** col [batch*outH*outW, kh*kw*channels]: each window's cells in (i, j, c) order, 0 for padding. */
-export function im2col(col: Float32Array, x: Float32Array, w: Window2d): void {
+/**
+ * Calls visit(colOffset, inputOffset) for every window cell inside the image, in col order
+ * (row (n, oh, ow), cell (i, j)): the cell's `channels` values start there in col and in x.
+ */
+function forEachColCell(w: Window2d, visit: (colOffset: number, inputOffset: number) => void): void {
   const { channels: c, kh, kw } = w;
   let o = 0;
   for (let n = 0; n < w.batch; n++) {
@@ -72,8 +75,7 @@ export function im2col(col: Float32Array, x: Float32Array, w: Window2d): void {
           const h = rowOf(w, oh, i);
           for (let j = 0; j < kw; j++, o += c) {
             const v = colOf(w, ow, j);
-            if (h < 0 || h >= w.height || v < 0 || v >= w.width) col.fill(0, o, o + c);
-            else col.set(x.subarray(((n * w.height + h) * w.width + v) * c, ((n * w.height + h) * w.width + v + 1) * c), o);
+            if (h >= 0 && h < w.height && v >= 0 && v < w.width) visit(o, ((n * w.height + h) * w.width + v) * c);
           }
         }
       }
@@ -81,26 +83,20 @@ export function im2col(col: Float32Array, x: Float32Array, w: Window2d): void {
   }
 }
 
+/** col [batch*outH*outW, kh*kw*channels]: each window's cells in (i, j, c) order, 0 for padding. */
+export function im2col(col: Float32Array, x: Float32Array, w: Window2d): void {
+  const c = w.channels;
+  col.fill(0, 0, w.batch * w.outH * w.outW * w.kh * w.kw * c);
+  forEachColCell(w, (o, at) => col.set(x.subarray(at, at + c), o));
+}
+
 /** The adjoint of im2col: dx = for each input element, the sum of the col entries copied from it. */
 export function col2im(dx: Float32Array, col: Float32Array, w: Window2d): void {
-  const { channels: c, kh, kw } = w;
+  const c = w.channels;
   dx.fill(0, 0, w.batch * w.height * w.width * c);
-  let o = 0;
-  for (let n = 0; n < w.batch; n++) {
-    for (let oh = 0; oh < w.outH; oh++) {
-      for (let ow = 0; ow < w.outW; ow++) {
-        for (let i = 0; i < kh; i++) {
-          const h = rowOf(w, oh, i);
-          for (let j = 0; j < kw; j++, o += c) {
-            const v = colOf(w, ow, j);
-            if (h < 0 || h >= w.height || v < 0 || v >= w.width) continue;
-            const base = ((n * w.height + h) * w.width + v) * c;
-            for (let k = 0; k < c; k++) dx[base + k] += col[o + k];
-          }
-        }
-      }
-    }
-  }
+  forEachColCell(w, (o, at) => {
+    for (let k = 0; k < c; k++) dx[at + k] += col[o + k];
+  });
 }
 
 /** Calls visit(outIndex, inIndexWithinSample, sample) for every real cell of every window, and done(outIndex, cells) after each window. */

@@ -95,6 +95,8 @@ class Trainer {
   void upload_tensors(bool with_state);
   void download_tensors();
   void upload_data(const EpochData& data);
+  // What layer i sees in a step over ws.
+  LayerStep layer_step(Workspace& ws, size_t i, size_t rows, bool training);
   void forward(Workspace& ws, size_t rows, bool training);
   void step(Workspace& ws, size_t rows, size_t index, const double* coeffs, GradientReducer* reducer);
 
