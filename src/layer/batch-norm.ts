@@ -5,6 +5,7 @@
  * mode normalises with the running statistics. Tensors gamma, beta (trainable),
  * movingMean, movingVariance (buffers, start at 0 and 1). Native: native/layers/batch_norm.cc.
  */
+import { invalidDescribed } from '../errors.js';
 import { checkNumber, checkOptions } from '../validate.js';
 import { Layer, type JsStep, type LayerOptions, type WeightSpec } from './layer.js';
 
@@ -45,6 +46,17 @@ export class BatchNorm extends Layer {
       { name: 'movingMean', shape: c, trainable: false, init: fill(0) },
       { name: 'movingVariance', shape: c, trainable: false, init: fill(1) },
     ];
+  }
+
+  /**
+   * Training needs more than one value per channel (the unbiased variance divides by n - 1;
+   * torch refuses a batch of one as well): fit checks its batches, this checks a standalone call.
+   */
+  protected override checkBatch(rows: number, training: boolean): void {
+    const perSample = this.inputSize / this.channels;
+    if (training && rows * perSample < 2) {
+      throw invalidDescribed('x', 'a batch of at least 2 rows for batch norm in training (more than one value per channel)', `${rows} row${rows === 1 ? '' : 's'} of ${perSample} value${perSample === 1 ? '' : 's'} per channel`);
+    }
   }
 
   /** The mean and 1/std forward normalised with. */

@@ -118,6 +118,8 @@ export abstract class Layer {
   }
   /** Checks input values beyond their shape (embedding: ids in range). */
   checkInput(_x: Float32Array, _name: string): void {}
+  /** Checks a standalone forward/backward's batch size for the mode (batch norm: two values per channel in training). */
+  protected checkBatch(_rows: number, _training: boolean): void {}
   /** js forward of one batch. */
   abstract forwardJs(s: JsStep): void;
   /** js backward of one batch (after forwardJs on the same step). */
@@ -214,7 +216,7 @@ export abstract class Layer {
    * built first, from its configured inputShape.
    */
   setWeights(weights: LayerWeights | Record<string, TensorLike>): void {
-    if (!isPlainObject(weights)) throw invalidParameter('weights', `an object of tensors by name (${this.#names()})`, weights);
+    if (!isPlainObject(weights)) throw invalidParameter('weights', `an object of tensors by name${this.built ? ` (${this.#names()})` : ''}`, weights);
     if (!this.built) {
       if (!this.#inputShape) throw invalidDescribed('weights', 'a layer with a known input shape (give inputShape, or call forward first)', `an unbuilt ${this.className} layer`);
       this.build(this.#inputShape);
@@ -262,6 +264,7 @@ export abstract class Layer {
   forward(x: TensorLike | Int32Array | number[], options: ForwardOptions = {}): Tensor {
     const training = checkBoolean(checkOptions(options, ['training']).training ?? false, 'training');
     const { data, rows } = this.#batch(x);
+    this.checkBatch(rows, training);
     const y = new Float32Array(rows * this.outputSize);
     this.#run(data, rows, training, y, null);
     return new Tensor(y, [rows, ...this.outputShape]);
@@ -276,6 +279,7 @@ export abstract class Layer {
   backward(x: TensorLike | Int32Array | number[], dy: TensorLike, options: ForwardOptions = {}): LayerGradients {
     const training = checkBoolean(checkOptions(options, ['training']).training ?? false, 'training');
     const { data, rows } = this.#batch(x);
+    this.checkBatch(rows, training);
     const g = toTensor(dy, 'dy');
     if (g.size !== rows * this.outputSize) {
       throw invalidDescribed('dy', `a tensor [${[rows, ...this.outputShape].join(', ')}] (the output's shape)`, `shape [${g.shape.join(', ')}]`);
@@ -327,7 +331,7 @@ export abstract class Layer {
   #batch(x: unknown): { data: Float32Array; rows: number } {
     const t = this.takesIds ? idsTensor(x, 'x') : toTensor(x as TensorLike, 'x');
     if (!this.built) {
-      if (t.rank < 2) throw invalidDescribed('x', 'a batch [N, ...inputShape] (rank >= 2)', `shape [${t.shape.join(', ')}]`);
+      if (t.rank < 2 && !this.#inputShape) throw invalidDescribed('x', 'a batch [N, ...inputShape] (rank >= 2)', `shape [${t.shape.join(', ')}]`);
       this.build(this.#inputShape ?? t.shape.slice(1));
     }
     const want = this.inputShape!;

@@ -2,7 +2,7 @@
  * The golden and reference suites of the cuda backend, shared by
  *   test/gpu/cuda.test.ts          on the GPU (dd.setBackend('cuda'); skipped without a device)
  *   test/cuda/device-math.test.ts  on the CPU, over the same device math (the `deviceMath` op table)
- * Every golden family at the acceptance tolerances of /work/shared/golden/SCHEMA.md,
+ * Every golden family (layers and CNN training included) at the acceptance tolerances of /work/shared/golden/SCHEMA.md,
  * plus the GEMM (every transpose, leading dimensions, alpha/beta, fused epilogue)
  * and gradient clipping against the CPU reference.
  */
@@ -15,6 +15,7 @@ import { nativeAddon, type CudaOps } from '../../src/native.js';
 import { expectClose, rng } from '../helpers.js';
 import { activationGolden } from '../activation/golden.suite.js';
 import { lossGolden } from '../loss/golden.suite.js';
+import { layerGolden } from '../layer/golden.suite.js';
 import { modelGolden } from '../model/golden.suite.js';
 import { optimizerGolden } from '../optimizer/golden.suite.js';
 
@@ -71,6 +72,8 @@ export function goldenSuites(v: CudaVariant): void {
   });
 
   describe(`golden dense layer and MLP training on ${v.label}`, () => modelGolden(v));
+
+  describe(`golden layers (conv2d, pooling, normalisation, embedding) and CNN training on ${v.label}`, () => layerGolden(v));
 
   describe(`GEMM vs the double-accumulating reference on ${v.label}`, () => {
     const native = nativeAddon()!;
