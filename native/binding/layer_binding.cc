@@ -185,7 +185,7 @@ class NativeLayer : public Napi::ObjectWrap<NativeLayer> {
     s.y = in_device(y.data, y.length, false);
     s.tensors = tensors.data();
     s.grads = gradients.data();
-    s.scratch = mem.floats(layer_->scratch_floats(rows));
+    s.scratch = Scratch(layer_->scratch_floats(rows));
     if (layer_->passes_through()) {  // flatten: the output is the input
       std::memcpy(y.data, x.data, x.length * sizeof(float));
       if (backward && dx.data) std::memcpy(dx.data, dy.data, dy.length * sizeof(float));
@@ -209,9 +209,27 @@ class NativeLayer : public Napi::ObjectWrap<NativeLayer> {
     }
   }
 
+  // The scratch, kept between calls (a fresh block per call would fault every page in again).
+  float* Scratch(size_t floats) {
+    if (floats > scratch_floats_ || !scratch_) {
+      if (scratch_) device_->release(scratch_);
+      scratch_ = nullptr;
+      scratch_ = static_cast<float*>(device_->alloc(std::max<size_t>(floats, 1) * sizeof(float)));
+      scratch_floats_ = floats;
+    }
+    return scratch_;
+  }
+
   std::unique_ptr<Layer> layer_;
   std::unique_ptr<Device> device_;
   std::vector<Napi::ObjectReference> refs_;
+  float* scratch_ = nullptr;
+  size_t scratch_floats_ = 0;
+
+ public:
+  ~NativeLayer() override {
+    if (scratch_) device_->release(scratch_);
+  }
 };
 
 }  // namespace

@@ -12,7 +12,7 @@
 import type { Backend } from '../backend/backend.js';
 import { activeBackend } from '../backend/registry.js';
 import { DendriteError, invalidDescribed, invalidParameter } from '../errors.js';
-import { nativeAddon } from '../native.js';
+import { nativeAddon, type NativeLayer } from '../native.js';
 import { Random } from '../random.js';
 import { Tensor, sizeOf, toTensor, type TensorLike } from '../tensor.js';
 import { checkBoolean, checkInteger, checkOptions, isPlainObject } from '../validate.js';
@@ -91,7 +91,8 @@ export abstract class Layer {
   #outputShape: number[] | undefined;
   #specs: WeightSpec[] = [];
   #tensors: Tensor[] = [];
-  #native: { backend: Backend; runner: unknown } | null = null;
+  // the native layer of the last backend a standalone call ran on (its scratch is kept between calls)
+  #native: { backend: Backend; layer: NativeLayer } | null = null;
 
   protected constructor(options: LayerOptions) {
     this.#inputShape = options.inputShape === undefined ? undefined : checkInputShape(options.inputShape, 'inputShape');
@@ -302,12 +303,21 @@ export abstract class Layer {
     const tensors = this.#tensors.map((t, i) => (grad && !this.#specs[i].trainable ? t.data.slice() : t.data));
     const native = backend.trainer ? nativeAddon() : null;
     if (native && backend.trainer) {
-      const spec = this.nativeSpec();
-      this.#specs.forEach((s, i) => {
-        spec.tensors[s.name] = tensors[i];
-      });
-      if (grad && spec.counter) spec.counter = Uint32Array.of(Math.max(0, spec.counter[0] - 1));
-      const layer = new native.NativeLayer(spec, backend.trainer);
+      // a fresh native layer over copies when the call must not touch the layer's own state
+      // (backward's forward: buffers, dropout's counter); otherwise the one kept for this backend
+      const isolated = grad !== null && (this.buffers().length > 0 || this.nativeExtras().counter !== undefined);
+      let layer: NativeLayer;
+      if (isolated) {
+        const spec = this.nativeSpec();
+        this.#specs.forEach((s, i) => {
+          spec.tensors[s.name] = tensors[i];
+        });
+        if (spec.counter) spec.counter = Uint32Array.of(Math.max(0, spec.counter[0] - 1));
+        layer = new native.NativeLayer(spec, backend.trainer);
+      } else {
+        if (this.#native?.backend !== backend) this.#native = { backend, layer: new native.NativeLayer(this.nativeSpec(), backend.trainer) };
+        layer = this.#native.layer;
+      }
       if (!grad) layer.forward(x, rows, training, y);
       else layer.backward(x, rows, training, y, grad.dy, grad.dx, grad.grads.map((g) => g ?? null));
       return;
