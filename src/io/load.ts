@@ -12,7 +12,8 @@ import type { BackendName } from '../backend/backend.js';
 import { DendriteError, invalidParameter } from '../errors.js';
 import { layerFromConfig } from '../layer/index.js';
 import { Loss } from '../loss/index.js';
-import { Sequential } from '../model/sequential.js';
+import type { Sequential } from '../model/sequential.js';
+import { modelClass } from './model-classes.js';
 import { fromConfig } from '../optimizer/index.js';
 import { checkOneOf, checkOptions } from '../validate.js';
 import { restoreLayerState } from './layer-state.js';
@@ -110,7 +111,7 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
  * @throws DendriteError naming the file, for malformed files, missing or unexpected tensors and shape mismatches
  */
 export async function loadWeights(model: Sequential, file: string, options?: LoadWeightsOptions): Promise<void> {
-  if (!(model instanceof Sequential)) throw invalidParameter('model', 'a model from dd.sequential', model);
+  if (!(model instanceof modelClass('Sequential'))) throw invalidParameter('model', 'a model from dd.sequential', model);
   if (typeof file !== 'string' || file === '') throw invalidParameter('file', 'a file path', file);
   const layout = checkOneOf(checkOptions(options, ['layout']).layout ?? 'dendrite', 'layout', WEIGHTS_LAYOUTS);
   const parsed = await readSafetensors(file);
@@ -125,7 +126,7 @@ async function readSafetensors(file: string): Promise<ParsedSafetensors> {
 function rebuild(description: ModelJson, source: string, backend?: BackendName): Sequential {
   const { seed, layers } = description.model;
   const built = layers.map((config, i) => rebuilt('a layer config (className and options)', `model.layers[${i}]`, source, () => layerFromConfig(config)));
-  return rebuilt('a Sequential config', 'model', source, () => new Sequential(built, { seed, backend }));
+  return rebuilt('a Sequential config', 'model', source, () => new (modelClass('Sequential'))(built, { seed, backend }));
 }
 
 /** make(), with a DendriteError it throws restated as a problem of `name` in the file. */

@@ -20,6 +20,7 @@ import { fitModel, type FitOptions } from './fit.js';
 import type { History } from './history.js';
 import type { LossName, Loss } from '../loss/index.js';
 import { saveModel, saveModelWeights, type SaveOptions, type SaveWeightsOptions } from '../io/save.js';
+import { registerModelClass } from '../io/model-classes.js';
 
 export interface CompileOptions {
   /** A dd.optimizers instance, or its getConfig() output. */
@@ -428,6 +429,8 @@ export function evaluateRows(model: Sequential, objective: Objective, data: Floa
   if (objective.accuracy) logs.accuracy = correct / (rows * objective.perRow(units));
   return logs;
 }
+
+registerModelClass('Sequential', Sequential);
 
 /** `dd.sequential([...layers], { seed })`. */
 export function sequential(layers: Layer[], options?: SequentialOptions): Sequential {
