@@ -38,25 +38,37 @@ void Affine::forward(Device& d, size_t rows, const float* x, float* y, const flo
   if (row != RowAct::none) d.softmax_fwd(y, z, rows, units, row == RowAct::log_softmax);
 }
 
-void Affine::backward(Device& d, size_t rows, const float* x, float* dy, float* dx, const float* w, float* dw, float* db,
-                      float* scratch) const {
+float* Affine::backward_activation(Device& d, size_t rows, float* dy, float* db, float* scratch) const {
   const float* z = scratch;
   float* dz = has_activation() ? scratch + rows * units : dy;
   if (act >= 0) d.act_bwd(act, dz, z, dy, rows * units, params);
   if (row != RowAct::none) d.softmax_bwd(dz, z, dy, rows, units, row == RowAct::log_softmax);
   if (db) d.column_sums(db, dz, rows, units);
-  GemmCall dwc;  // dW = x^T dz
-  dwc.trans_a = true;
-  dwc.m = in; dwc.n = units; dwc.k = rows;
-  dwc.a = x; dwc.lda = in; dwc.b = dz; dwc.ldb = units; dwc.c = dw; dwc.ldc = units;
-  d.gemm(dwc);
-  if (dx) {  // dx = dz W^T
-    GemmCall dxc;
-    dxc.trans_b = true;
-    dxc.m = rows; dxc.n = in; dxc.k = units;
-    dxc.a = dz; dxc.lda = units; dxc.b = w; dxc.ldb = units; dxc.c = dx; dxc.ldc = in;
-    d.gemm(dxc);
-  }
+  return dz;
+}
+
+void Affine::weight_grad(Device& d, size_t rows, const float* x, const float* dz, float* dw, float beta) const {
+  GemmCall g;  // dW = x^T dz (+ beta dW)
+  g.trans_a = true;
+  g.m = in; g.n = units; g.k = rows;
+  g.beta = beta;
+  g.a = x; g.lda = in; g.b = dz; g.ldb = units; g.c = dw; g.ldc = units;
+  d.gemm(g);
+}
+
+void Affine::input_grad(Device& d, size_t rows, const float* dz, const float* w, float* dx) const {
+  GemmCall g;  // dx = dz W^T
+  g.trans_b = true;
+  g.m = rows; g.n = in; g.k = units;
+  g.a = dz; g.lda = units; g.b = w; g.ldb = units; g.c = dx; g.ldc = in;
+  d.gemm(g);
+}
+
+void Affine::backward(Device& d, size_t rows, const float* x, float* dy, float* dx, const float* w, float* dw, float* db,
+                      float* scratch) const {
+  const float* dz = backward_activation(d, rows, dy, db, scratch);
+  weight_grad(d, rows, x, dz, dw, 0.0f);
+  if (dx) input_grad(d, rows, dz, w, dx);
 }
 
 }  // namespace dendrite

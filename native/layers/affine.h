@@ -29,6 +29,13 @@ struct Affine {
   // dy may be overwritten; dx may be null; db null without bias.
   void backward(Device& d, size_t rows, const float* x, float* dy, float* dx, const float* w, float* dw, float* db,
                 float* scratch) const;
+  // backward in pieces (conv2d runs the products per chunk of rows):
+  // dz = act'(z) dy (dy itself without an activation), and db = its column sums when db is given
+  float* backward_activation(Device& d, size_t rows, float* dy, float* db, float* scratch) const;
+  // dW = x^T dz + beta dW
+  void weight_grad(Device& d, size_t rows, const float* x, const float* dz, float* dw, float beta) const;
+  // dx = dz W^T
+  void input_grad(Device& d, size_t rows, const float* dz, const float* w, float* dx) const;
 };
 
 }  // namespace dendrite
