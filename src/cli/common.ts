@@ -1,7 +1,7 @@
 /** Options and helpers shared by the commands: data selection, output modes, threads. */
 import type { Command } from 'commander';
 import * as dd from '../index.js';
-import { loadDataset, DATA_SPECS, type Dataset } from '../data/index.js';
+import { loadDataset, DATA_SPECS, type Dataset, type LoadDatasetOptions } from '../data/index.js';
 import { parseIntegerFlag } from './options.js';
 
 /** Raw values of the data options. */
@@ -45,9 +45,10 @@ export function addOutputOptions(cmd: Command): Command {
     .option('--json', 'print one JSON document on stdout instead of tables');
 }
 
-/** Load the data set the flags name. */
-export async function loadFromFlags(flags: DataFlags): Promise<Dataset> {
+/** Load the data set the flags name (`extra`: options no flag sets, e.g. shape: 'image'). */
+export async function loadFromFlags(flags: DataFlags, extra: Pick<LoadDatasetOptions, 'shape'> = {}): Promise<Dataset> {
   return loadDataset(flags.data, {
+    ...extra,
     dataDir: flags.dataDir,
     labelColumn: flags.labelColumn,
     limit: flags.limit === undefined ? undefined : parseIntegerFlag(flags.limit, '--limit'),

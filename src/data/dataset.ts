@@ -20,6 +20,11 @@ export interface Dataset {
   /** One line saying where the data comes from. */
   description: string;
   features: number;
+  /**
+   * The per-sample shape of x (its rows are `features` values in row-major order over it):
+   * [H, W, C] for images loaded with `shape: 'image'`, else absent ([features]).
+   */
+  inputShape?: number[];
   classes: number;
   /** Readable class names, when the source has them. */
   classNames?: string[];
@@ -35,6 +40,11 @@ export interface Dataset {
 export interface Scaling {
   mean: number[];
   std: number[];
+}
+
+/** The per-sample shape of a data set's rows: its inputShape, else [features]. */
+export function sampleShape(data: Pick<Dataset, 'features' | 'inputShape'>): number[] {
+  return data.inputShape ? [...data.inputShape] : [data.features];
 }
 
 /** A DendriteError in the house format about a data file (code ERR_DENDRITE_INVALID_FILE). */

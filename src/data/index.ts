@@ -5,18 +5,18 @@
  */
 import { loadCsv } from './csv.js';
 import { argumentError, headRows, type Dataset } from './dataset.js';
-import { FASHION_MNIST_DIR, loadMnistDirectory } from './mnist.js';
+import { checkImageShape, FASHION_MNIST_DIR, loadMnistDirectory, type ImageShape } from './mnist.js';
 import { moons, spirals, xor, SYNTHETIC_NAMES } from './synthetic.js';
 
 export { readIdx } from './idx.js';
 export type { IdxArray, IdxType, ReadIdxOptions } from './idx.js';
-export { loadMnistDirectory, findMnistFiles, FASHION_MNIST_DIR, FASHION_MNIST_CLASSES } from './mnist.js';
-export type { MnistOptions } from './mnist.js';
+export { loadMnistDirectory, findMnistFiles, checkImageShape, FASHION_MNIST_DIR, FASHION_MNIST_CLASSES, IMAGE_SHAPES } from './mnist.js';
+export type { MnistOptions, ImageShape } from './mnist.js';
 export { loadCsv, readCsvRows, splitCsvLine } from './csv.js';
 export type { CsvOptions, CsvRows, CsvDatasetOptions } from './csv.js';
 export { spirals, moons, xor, SYNTHETIC_NAMES } from './synthetic.js';
 export type { SyntheticOptions, SyntheticName } from './synthetic.js';
-export { applyScaling, fitScaling, headRows, permutation, dataError, argumentError } from './dataset.js';
+export { applyScaling, fitScaling, headRows, permutation, sampleShape, dataError, argumentError } from './dataset.js';
 export type { Dataset, Split, Scaling } from './dataset.js';
 
 /** The values `--data` accepts. */
@@ -38,6 +38,11 @@ export interface LoadDatasetOptions {
   testLimit?: number;
   /** Seed of generated points and of CSV splits. Default 0. */
   seed?: number;
+  /**
+   * fashion-mnist, mnist: 'flat' rows of pixels (default) or 'image' (inputShape [28, 28, 1],
+   * channels-last, for conv layers). Other data sets have no image shape: 'image' is an error.
+   */
+  shape?: ImageShape;
 }
 
 /**
@@ -47,17 +52,21 @@ export interface LoadDatasetOptions {
  */
 export async function loadDataset(spec: string, options: LoadDatasetOptions = {}): Promise<Dataset> {
   const { seed = 0 } = options;
+  const shape = checkImageShape(options.shape);
+  if (shape === 'image' && spec !== 'fashion-mnist' && spec !== 'mnist') {
+    throw argumentError(`shape 'image'`, 'an image data set (fashion-mnist, mnist)', JSON.stringify(spec));
+  }
   let data: Dataset;
   if (spec === 'spirals') data = spirals({ seed });
   else if (spec === 'moons') data = moons({ seed });
   else if (spec === 'xor') data = xor({ seed });
   else if (spec === 'fashion-mnist') {
     data = await loadMnistDirectory(options.dataDir ?? FASHION_MNIST_DIR, {
-      name: 'fashion-mnist', limit: options.limit, testLimit: options.testLimit, missingHint: FASHION_MNIST_HINT,
+      name: 'fashion-mnist', limit: options.limit, testLimit: options.testLimit, missingHint: FASHION_MNIST_HINT, shape,
     });
   } else if (spec === 'mnist') {
     if (!options.dataDir) throw argumentError('--data-dir', 'a directory of MNIST-format IDX files with --data mnist', 'none');
-    data = await loadMnistDirectory(options.dataDir, { name: 'mnist', limit: options.limit, testLimit: options.testLimit });
+    data = await loadMnistDirectory(options.dataDir, { name: 'mnist', limit: options.limit, testLimit: options.testLimit, shape });
   } else if (spec.startsWith('csv:') && spec.length > 4) {
     data = await loadCsv(spec.slice(4), { labelColumn: options.labelColumn, seed });
   } else {

@@ -2,11 +2,13 @@
  * MNIST-format directories: train-images-idx3-ubyte, train-labels-idx1-ubyte,
  * t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte, each plain or gzipped
  * (.gz). Fashion-MNIST ships in this format; Debian's `dataset-fashion-mnist`
- * package installs it in /usr/share/datasets/fashion-mnist.
+ * package installs it in /usr/share/datasets/fashion-mnist. Images come as rows of
+ * pixels ([N, 784] for 28x28) or, with `shape: 'image'`, as channels-last images
+ * ([N, 28, 28, 1]: the dataset's inputShape is [28, 28, 1], the input of dd.layers.conv2d).
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { dataError, type Dataset, type Split } from './dataset.js';
+import { argumentError, dataError, type Dataset, type Split } from './dataset.js';
 import { readIdx, type IdxArray } from './idx.js';
 
 /** Where Debian's dataset-fashion-mnist package puts the files. */
@@ -14,6 +16,12 @@ export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
 /** Fashion-MNIST's class names, by label. */
 export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+
+/** How loaded images are shaped: 'flat' rows of pixels, or 'image' [H, W, 1] (channels-last, one channel). */
+export type ImageShape = 'flat' | 'image';
+
+/** The values of the `shape` option. */
+export const IMAGE_SHAPES: readonly ImageShape[] = ['flat', 'image'];
 
 /** Options of loadMnistDirectory. */
 export interface MnistOptions {
@@ -25,6 +33,22 @@ export interface MnistOptions {
   testLimit?: number;
   /** What to tell the user when the files are missing (how to get them). */
   missingHint?: string;
+  /**
+   * 'flat' (default): each image is a row of H*W pixels (inputShape absent, features H*W);
+   * 'image': channels-last [H, W, 1] (inputShape [H, W, 1]), so that
+   * `dd.tensor(train.x, [train.rows, ...data.inputShape])` is [N, H, W, 1] for dd.layers.conv2d.
+   * The values are the same either way.
+   */
+  shape?: ImageShape;
+}
+
+/** Check a `shape` option: 'flat' (also for undefined) or 'image'. */
+export function checkImageShape(shape: unknown, name = 'shape'): ImageShape {
+  if (shape === undefined) return 'flat';
+  if (typeof shape !== 'string' || !(IMAGE_SHAPES as readonly string[]).includes(shape)) {
+    throw argumentError(name, `one of ${IMAGE_SHAPES.map((s) => `'${s}'`).join(', ')}`, JSON.stringify(shape) ?? String(shape));
+  }
+  return shape as ImageShape;
 }
 
 const PARTS = {
@@ -48,11 +72,12 @@ export function findMnistFiles(dir: string): { files: Record<keyof typeof PARTS,
 
 /**
  * Load an MNIST-format directory: 28x28 (any size) uint8 images scaled to [0, 1]
- * as float32 rows, uint8 labels as class indices.
+ * as float32 rows (with `shape: 'image'`: images [H, W, 1]), uint8 labels as class indices.
  * @throws DendriteError naming the directory and the missing files (with `missingHint`), or a malformed file
  */
 export async function loadMnistDirectory(dir: string, options: MnistOptions = {}): Promise<Dataset> {
   const name = options.name ?? 'mnist';
+  const shape = checkImageShape(options.shape);
   const { files, missing } = findMnistFiles(dir);
   if (!files) {
     const hint = options.missingHint ? `. ${options.missingHint}` : '';
@@ -66,7 +91,8 @@ export async function loadMnistDirectory(dir: string, options: MnistOptions = {}
   ]);
   const train = toSplit(trainImages, trainLabels, files.trainImages, files.trainLabels);
   const test = toSplit(testImages, testLabels, files.testImages, files.testLabels);
-  const features = trainImages.shape.slice(1).reduce((a, b) => a * b, 1);
+  const dims = trainImages.shape.slice(1);
+  const features = dims.reduce((a, b) => a * b, 1);
   if (test.x.length !== test.rows * features) {
     throw dataError(files.testImages, `images of ${trainImages.shape.slice(1).join('x')} pixels (as in the training images)`, `shape [${testImages.shape.join(', ')}]`);
   }
@@ -74,10 +100,14 @@ export async function loadMnistDirectory(dir: string, options: MnistOptions = {}
   for (const split of [train, test]) for (const label of split.y) maxLabel = Math.max(maxLabel, label);
   const classes = Math.max(10, maxLabel + 1);
   const fashion = name === 'fashion-mnist';
+  if (shape === 'image' && dims.length !== 2) {
+    throw dataError(files.trainImages, "2-dimensional images (IDX shape [N, H, W]) for shape 'image'", `shape [${trainImages.shape.join(', ')}]`);
+  }
   return {
     name,
-    description: `${train.rows} training and ${test.rows} test images of ${trainImages.shape.slice(1).join('x')} pixels from ${dir}`,
+    description: `${train.rows} training and ${test.rows} test images of ${dims.join('x')} pixels from ${dir}`,
     features,
+    ...(shape === 'image' ? { inputShape: [...dims, 1] } : {}),
     classes,
     classNames: fashion ? FASHION_MNIST_CLASSES : Array.from({ length: classes }, (_, i) => String(i)),
     train,

@@ -1,9 +1,18 @@
 // `dendrite compare` end to end on tiny settings: table, files, JSON, ranking, errors, Ctrl-C.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FASHION_MNIST_DIR, findMnistFiles } from '../../src/data/index.js';
 import { dendrite, interrupted, tempDir } from './run.js';
+
+/** An IDX file: magic (0, 0, type, dims), big-endian sizes, then the payload. */
+function idxBytes(type: number, shape: number[], payload: Uint8Array): Buffer {
+  const header = Buffer.alloc(4 + 4 * shape.length);
+  header[2] = type;
+  header[3] = shape.length;
+  shape.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+  return Buffer.concat([header, payload]);
+}
 
 const COLUMNS = ['#', 'activation', 'optimizer', 'mode', 'lr', 'train loss', 'train acc', 'val loss', 'val acc', 'epochs to 90%', 'time (s)'];
 
@@ -67,6 +76,9 @@ describe('dendrite compare', () => {
       [['--optimizers', 'adam,lion'], 'for --optimizers but received "lion"'],
       [['--lr', 'fast'], 'Expected a positive number for --lr but received "fast"'],
       [['--data', 'circles'], 'Expected one of spirals, moons, xor, fashion-mnist, mnist, csv:<file> for --data but received "circles"'],
+      [['--model', 'rnn'], 'Expected one of mlp, cnn for --model but received "rnn"'],
+      [['--model', 'cnn'], 'Expected image data (--data fashion-mnist or mnist) for --model cnn but received --data spirals'],
+      [['--model', 'cnn', '--data', 'mnist', '--data-dir', tempDir(), '--hidden', '8'], 'Expected no --hidden with --model cnn (its layers are fixed) for --hidden but received "8"'],
     ];
     const runs = await Promise.all(cases.map(([args]) => dendrite(['compare', ...args, '--out', tempDir()])));
     runs.forEach((r, i) => {
@@ -79,9 +91,43 @@ describe('dendrite compare', () => {
     expect(unknown.stderr).toMatch(/unknown option '--bogus'/);
   });
 
+  it('--model cnn trains the small CNN on image data (a generated MNIST-format directory) and names it in the results', async () => {
+    // 8x8 images: class k has a bright 3x3 block in quadrant k, on faint noise
+    const dir = tempDir();
+    let seed = 7;
+    const noise = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 40);
+    const images = (n: number) => {
+      const px = new Uint8Array(n * 64);
+      for (let i = 0; i < n; i++) {
+        for (let p = 0; p < 64; p++) px[i * 64 + p] = noise();
+        const [r0, c0] = [4 * Math.floor((i % 4) / 2), 4 * (i % 2)];
+        for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) px[i * 64 + (r0 + r) * 8 + c0 + c] = 255;
+      }
+      return idxBytes(0x08, [n, 8, 8], px);
+    };
+    const labels = (n: number) => idxBytes(0x08, [n], Uint8Array.from({ length: n }, (_, i) => i % 4));
+    writeFileSync(path.join(dir, 'train-images-idx3-ubyte'), images(128));
+    writeFileSync(path.join(dir, 'train-labels-idx1-ubyte'), labels(128));
+    writeFileSync(path.join(dir, 't10k-images-idx3-ubyte'), images(32));
+    writeFileSync(path.join(dir, 't10k-labels-idx1-ubyte'), labels(32));
+    const out = tempDir();
+    const r = await dendrite(['compare', '--data', 'mnist', '--data-dir', dir, '--model', 'cnn', '--activations', 'relu', '--optimizers', 'adam',
+      '--epochs', '6', '--batch-size', '16', '--no-plots', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('CNN 8x8x1 conv16-pool-conv32-pool-64-10, 6 epochs');
+    expect(r.stdout).toMatch(/^\s*\d+\s+relu\s+adam\s/m);
+    expect(r.stdout).toMatch(/Native next to pure JS \((relu|linear) \+ adam, 128 rows x \d+ epochs\): .* final losses/);
+    expect(r.stdout).toContain('max pooling is the only non-linearity');
+    const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
+    expect(results.config).toMatchObject({ model: 'cnn', hidden: [], epochs: 6 });
+    expect(results.data).toMatchObject({ name: 'mnist', features: 64, inputShape: [8, 8, 1], trainRows: 128, testRows: 32 });
+    expect(results.runs).toHaveLength(2);
+    for (const run of results.runs) expect(run.final.valAccuracy, run.activation).toBeGreaterThan(0.9);
+    expect(readFileSync(path.join(out, 'results.md'), 'utf8')).toContain('CNN 8x8x1 conv16-pool-conv32-pool-64-10 (softmax cross-entropy), 6 epochs');
+  });
+
   it('reports bad data files clearly (exit status 1)', async () => {
     const dir = tempDir();
-    const { writeFileSync } = await import('node:fs');
     for (const name of ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) {
       writeFileSync(path.join(dir, name), Buffer.from([0x1f, 0x00, 0x08, 0x01, 0, 0, 0, 1, 7]));
     }
@@ -121,5 +167,16 @@ describe('dendrite compare', () => {
     const doc = JSON.parse(r.stdout);
     expect(doc.data).toMatchObject({ name: 'fashion-mnist', features: 784, classes: 10, trainRows: 3000, testRows: 1000 });
     expect(doc.summary[0].valAccuracy.mean).toBeGreaterThan(0.7);
+  });
+
+  it.skipIf(!fashion)('runs the CNN on Fashion-MNIST (--model cnn)', async () => {
+    const out = tempDir();
+    const r = await dendrite(['compare', '--data', 'fashion-mnist', '--model', 'cnn', '--limit', '2000', '--test-limit', '500', '--epochs', '1',
+      '--activations', 'relu', '--optimizers', 'adam', '--no-baseline', '--no-js', '--no-plots', '--json', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.config.model).toBe('cnn');
+    expect(doc.data).toMatchObject({ name: 'fashion-mnist', features: 784, inputShape: [28, 28, 1], trainRows: 2000, testRows: 500 });
+    expect(doc.summary[0].valAccuracy.mean).toBeGreaterThan(0.6);
   });
 });

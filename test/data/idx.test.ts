@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { FASHION_MNIST_DIR, findMnistFiles, loadDataset, loadMnistDirectory, readIdx } from '../../src/data/index.js';
+import { FASHION_MNIST_DIR, findMnistFiles, loadDataset, loadMnistDirectory, readIdx, sampleShape } from '../../src/data/index.js';
+import * as dd from '../../src/index.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'dendrite-idx-'));
 
@@ -93,6 +94,34 @@ describe('MNIST-format directories', () => {
     await expect(loadMnistDirectory(d)).rejects.toThrow(/Expected 5 labels \(one per image in t10k-images-idx3-ubyte\) for .*t10k-labels-idx1-ubyte\.gz but received 4/);
   });
 
+  it("gives images as [N, H, W, 1] with shape: 'image' (the same values), and rejects it elsewhere", async () => {
+    const d = mkdtempSync(path.join(os.tmpdir(), 'dendrite-mnist-image-'));
+    const img = (n: number) => idxBytes(0x08, [n, 3, 2], Uint8Array.from({ length: n * 6 }, (_, i) => (i * 41) % 256));
+    const lab = (n: number) => idxBytes(0x08, [n], Uint8Array.from({ length: n }, (_, i) => i % 10));
+    writeFileSync(path.join(d, 'train-images-idx3-ubyte'), img(12));
+    writeFileSync(path.join(d, 'train-labels-idx1-ubyte'), lab(12));
+    writeFileSync(path.join(d, 't10k-images-idx3-ubyte'), img(4));
+    writeFileSync(path.join(d, 't10k-labels-idx1-ubyte'), lab(4));
+    const flat = await loadDataset('mnist', { dataDir: d });
+    expect(flat.inputShape).toBeUndefined();
+    expect(sampleShape(flat)).toEqual([6]);
+    const image = await loadDataset('mnist', { dataDir: d, shape: 'image', limit: 10 });
+    expect(image.inputShape).toEqual([3, 2, 1]);
+    expect(sampleShape(image)).toEqual([3, 2, 1]);
+    expect([image.features, image.train.rows, image.test.rows]).toEqual([6, 10, 4]);
+    expect(Array.from(image.train.x)).toEqual(Array.from(flat.train.x.subarray(0, 60)));
+    // pixel (h, w) of image n is x[n * H * W + h * W + w]: NHWC with one channel
+    const x = dd.tensor(image.train.x, [image.train.rows, ...image.inputShape!]);
+    expect(x.shape).toEqual([10, 3, 2, 1]);
+    expect(x.data[1 * 6 + 2 * 2 + 1]).toBeCloseTo(((1 * 6 + 2 * 2 + 1) * 41 % 256) / 255, 6);
+    expect((await loadMnistDirectory(d, { shape: 'flat' })).inputShape).toBeUndefined();
+    await expect(loadMnistDirectory(d, { shape: 'nchw' as never })).rejects.toThrow(`Expected one of 'flat', 'image' for shape but received "nchw"`);
+    await expect(loadDataset('spirals', { shape: 'image' })).rejects.toThrow(`Expected an image data set (fashion-mnist, mnist) for shape 'image' but received "spirals"`);
+    writeFileSync(path.join(d, 'train-images-idx3-ubyte'), idxBytes(0x08, [12, 6], new Uint8Array(72)));
+    writeFileSync(path.join(d, 't10k-images-idx3-ubyte'), idxBytes(0x08, [4, 6], new Uint8Array(24)));
+    await expect(loadMnistDirectory(d, { shape: 'image' })).rejects.toThrow(/Expected 2-dimensional images \(IDX shape \[N, H, W\]\) for shape 'image' for .*train-images-idx3-ubyte but received shape \[12, 6\]/);
+  });
+
   it('says how to get Fashion-MNIST when the files are missing', async () => {
     await expect(loadDataset('fashion-mnist', { dataDir: dir })).rejects.toThrow(/Expected a directory with the MNIST-format IDX files train-images-idx3-ubyte\[\.gz\].* for --data fashion-mnist but received .*which lacks them\. Install it with `sudo apt-get install dataset-fashion-mnist`/);
     await expect(loadDataset('mnist')).rejects.toThrow('Expected a directory of MNIST-format IDX files with --data mnist for --data-dir but received none');
@@ -113,5 +142,11 @@ describe('MNIST-format directories', () => {
     let max = 0;
     for (const v of data.train.x) max = Math.max(max, v);
     expect(max).toBe(1);
+    const images = await loadDataset('fashion-mnist', { shape: 'image', limit: 256, testLimit: 128 });
+    expect(images.inputShape).toEqual([28, 28, 1]);
+    expect(Array.from(images.train.x.subarray(0, 784))).toEqual(Array.from(data.train.x.subarray(0, 784)));
+    // the input of a conv layer as it comes
+    const conv = dd.layers.conv2d({ filters: 4, kernelSize: 3, inputShape: images.inputShape });
+    expect(conv.forward(dd.tensor(images.test.x.subarray(0, 2 * 784), [2, ...images.inputShape!])).shape).toEqual([2, 26, 26, 4]);
   });
 });

@@ -1,14 +1,14 @@
 /**
- * `dendrite compare`: the same MLP trained for every activation x optimizer
- * (x gradient-descent mode x seed) on one data set; a ranked table, results
- * files and curve plots. Ctrl-C stops between batches and still writes what ran.
+ * `dendrite compare`: the same MLP (or, with --model cnn, a small CNN on image data)
+ * trained for every activation x optimizer (x gradient-descent mode x seed) on one
+ * data set; a ranked table, results files and curve plots. Ctrl-C stops between batches and still writes what ran.
  * With --distributed under `mpirun -np N`, each run trains data-parallel across
  * the ranks: every rank runs the same grid in the same order; rank 0 reports.
  */
 import path from 'node:path';
 import { Command } from 'commander';
 import * as dd from '../../index.js';
-import { argumentError, type Dataset } from '../../data/index.js';
+import { argumentError, headRows, type Dataset } from '../../data/index.js';
 import { addDataOptions, addOutputOptions, applyRuntime, loadFromFlags, type DataFlags, paragraphs } from '../common.js';
 import { jobLine, onRoot, QuietExit, rankOutput, withRankInterrupt } from '../distributed.js';
 import { parseIntegerFlag, parseIntegerList, parseNumberFlag } from '../options.js';
@@ -16,12 +16,13 @@ import { ProgressBar } from '../progress.js';
 import {
   activationChoices, DEFAULT_ACTIVATIONS, DEFAULT_OPTIMIZERS, MODES, OPTIMIZERS, parseLearningRates, parseList, type Mode,
 } from '../compare/grid.js';
-import { runGrid, type CompareConfig } from '../compare/run.js';
+import { describeModel, MODELS, runGrid, type CompareConfig, type ModelKind } from '../compare/run.js';
 import { summarize } from '../compare/summary.js';
 import { compareWithJs } from '../compare/versus-js.js';
 import { rankedTable, verdict, writeCompareFiles, type CompareReport } from '../compare/report.js';
 
 interface CompareFlags extends DataFlags {
+  model: string;
   activations?: string;
   optimizers?: string;
   modes: string;
@@ -42,8 +43,18 @@ interface CompareFlags extends DataFlags {
   json?: boolean;
 }
 
-/** Default epochs and hidden widths per data set (flags override them). */
-export function dataDefaults(data: Dataset): { epochs: number; hidden: number[] } {
+/** The data sets --model cnn accepts (those with images). */
+const IMAGE_DATA = ['fashion-mnist', 'mnist'];
+
+/** Training images the CNN uses by default (--limit overrides it): keeps each run to a few seconds. */
+export const CNN_DEFAULT_LIMIT = 10000;
+
+/**
+ * Default epochs and hidden widths per data set and model (flags override them), and for the
+ * CNN the default training subset.
+ */
+export function dataDefaults(data: Dataset, model: ModelKind = 'mlp'): { epochs: number; hidden: number[]; limit?: number } {
+  if (model === 'cnn') return { epochs: 2, hidden: [], limit: CNN_DEFAULT_LIMIT };
   if (data.name === 'fashion-mnist' || data.name === 'mnist') return { epochs: 5, hidden: [128, 64] };
   if (data.name.startsWith('csv:')) return { epochs: 50, hidden: [32, 32] };
   return { epochs: 100, hidden: [32, 32] };
@@ -52,7 +63,7 @@ export function dataDefaults(data: Dataset): { epochs: number; hidden: number[] 
 /** The `compare` command. */
 export function compareCommand(): Command {
   const cmd = new Command('compare')
-    .summary('train one MLP per activation x optimizer (x mode x seed) and rank them')
+    .summary('train one MLP (or CNN) per activation x optimizer (x mode x seed) and rank them')
     .description(paragraphs([
       'Train the same MLP for every combination of activation, optimizer and gradient-descent mode, over',
       'one or more seeds, then print a ranked table and write results.json, results.csv, results.md and',
@@ -62,18 +73,26 @@ export function compareCommand(): Command {
       'generated spirals: a few seconds. The full grid, --modes batch,stochastic,minibatch --seeds 5,',
       'is 15x the runs, and stochastic epochs take about 10x longer: a few minutes on 2 cores.',
       '',
+      `--model cnn (with --data fashion-mnist or mnist) trains a small CNN on the 28x28x1 images instead:`,
+      'conv2d(16, 3x3, same) - maxPool2d(2) - conv2d(32, 3x3, same) - maxPool2d(2) - flatten - dense(64) -',
+      'dense(10), the activation after both convolutions and the dense(64). Its defaults: 2 epochs on the',
+      `first ${CNN_DEFAULT_LIMIT.toLocaleString('en-US')} training images (--limit for more), the whole test set for validation, the wide-data`,
+      'learning rates: 3-5 s per run, about 4.5 minutes for the default grid (56 runs) on 2 cores. That budget',
+      'ranks the combinations; for accuracy give it more (e.g. --limit 60000 --epochs 5, about 10x the time).',
+      '',
       'Data-parallel: `mpirun -np 2 npx dendrite compare --distributed` trains',
       'every run across the ranks (--batch-size rows per rank, gradients averaged',
       'every step); rank 0 prints and writes the results.',
     ]));
   addDataOptions(cmd)
+    .option('--model <kind>', `the model of every run: ${MODELS.join(' | ')} (cnn: image data only, fashion-mnist or mnist)`, 'mlp')
     .option('--activations <list>', `activations, comma-separated, among ${activationChoices().join(', ')}; 'default' = ${DEFAULT_ACTIVATIONS.filter((a) => a !== 'linear').join(',')}; 'all'`)
     .option('--optimizers <list>', `optimizers among ${Object.keys(OPTIMIZERS).join(', ')}; 'default' = ${DEFAULT_OPTIMIZERS.join(',')}; 'all'`)
     .option('--modes <list>', 'gradient-descent modes: batch (all rows per step), stochastic (1 row), minibatch (--batch-size rows)', 'minibatch')
     .option('--batch-size <n>', 'rows per step in minibatch mode', '128')
     .option('--seeds <n>', 'seeds per combination (weights and shuffling); the table shows mean ± std', '1')
-    .option('--epochs <n>', 'epochs per run (default: 100 on generated data, 5 on (fashion-)mnist, 50 on csv)')
-    .option('--hidden <widths>', "hidden layer widths, e.g. 64,64 (default 32,32; 128,64 on (fashion-)mnist; 'none' for no hidden layer)")
+    .option('--epochs <n>', 'epochs per run (default: 100 on generated data, 5 on (fashion-)mnist, 50 on csv; 2 with --model cnn)')
+    .option('--hidden <widths>', "MLP hidden layer widths, e.g. 64,64 (default 32,32; 128,64 on (fashion-)mnist; 'none' for no hidden layer)")
     .option('--lr <rate>', 'learning rate for every optimizer, or per optimizer: adam=0.001,sgd=0.5 (defaults: README, "Command line")')
     .option('--target <accuracy>', 'validation accuracy counted in "epochs to" (default 0.9; 0.85 fashion-mnist; 0.97 mnist)')
     .option('--no-baseline', 'leave out the linear baseline')
@@ -100,6 +119,12 @@ async function runCompare(flags: CompareFlags): Promise<void> {
     out.note(`note: --distributed runs as a single rank (${dd.distributed.launched ? 'mpirun -np 1' : 'not launched by mpirun'}); for data-parallel runs, launch it as `
       + `\`mpirun -np 2 npx dendrite compare --distributed\`${dd.distributed.compiled ? '' : ' (this build has no MPI: install libopenmpi-dev and rebuild)'}`);
   }
+  const kind = MODELS.find((m) => m === flags.model.trim().toLowerCase());
+  if (!kind) throw argumentError('--model', `one of ${MODELS.join(', ')}`, JSON.stringify(flags.model));
+  if (kind === 'cnn' && !IMAGE_DATA.includes(flags.data)) {
+    throw argumentError('--model cnn', `image data (--data ${IMAGE_DATA.join(' or ')})`, `--data ${flags.data}`);
+  }
+  if (kind === 'cnn' && flags.hidden !== undefined) throw argumentError('--hidden', 'no --hidden with --model cnn (its layers are fixed)', JSON.stringify(flags.hidden));
   const threads = applyRuntime(flags.threads, flags.backend);
   const activations = parseList(flags.activations ?? 'default', '--activations', activationChoices(), DEFAULT_ACTIVATIONS.filter((a) => a !== 'linear'));
   if (flags.baseline && !activations.includes('linear')) activations.unshift('linear');
@@ -108,10 +133,16 @@ async function runCompare(flags: CompareFlags): Promise<void> {
   const batchSize = parseIntegerFlag(flags.batchSize, '--batch-size');
   const seeds = parseIntegerFlag(flags.seeds, '--seeds', 1, 1000);
   const lr = parseLearningRates(flags.lr);
-  const data = await loadFromFlags(flags);
-  const defaults = dataDefaults(data);
+  let data = await loadFromFlags(flags, { shape: kind === 'cnn' ? 'image' : 'flat' });
+  const defaults = dataDefaults(data, kind);
+  if (defaults.limit !== undefined && flags.limit === undefined && data.train.rows > defaults.limit) {
+    data = {
+      ...data, train: headRows(data.train, data.features, defaults.limit),
+      description: `${data.description}; the first ${defaults.limit} training images (the --model cnn default; --limit for more)`,
+    };
+  }
   const config: CompareConfig = {
-    data, activations, optimizers, modes, seeds, batchSize, lr,
+    data, model: kind, activations, optimizers, modes, seeds, batchSize, lr,
     epochs: flags.epochs === undefined ? defaults.epochs : parseIntegerFlag(flags.epochs, '--epochs', 1, 1e6),
     hidden: flags.hidden === undefined ? defaults.hidden : parseIntegerList(flags.hidden, '--hidden'),
     target: flags.target === undefined ? data.targetAccuracy : parseNumberFlag(flags.target, '--target', 0, 1),
@@ -124,7 +155,7 @@ async function runCompare(flags: CompareFlags): Promise<void> {
     async (signal) => {
       out.note(`dendrite compare: ${data.description}`);
       out.note(`${total} runs (${activations.length} activations x ${optimizers.length} optimizers x ${modes.length} mode(s) x ${seeds} seed(s)), `
-        + `MLP ${[data.features, ...config.hidden, data.classes].join('-')}, ${config.epochs} epochs, backend ${dd.getBackend()}, ${threads} thread(s)`);
+        + `${describeModel(kind, data, config.hidden)}, ${config.epochs} epochs, backend ${dd.getBackend()}, ${threads} thread(s)`);
       if (dist.size > 1) out.note(jobLine(dist, batchSize) + (modes.some((m) => m !== 'minibatch') ? ' in minibatch mode (stochastic: 1 row per rank; batch: every row)' : ''));
       const native = dd.backends().find((b) => b.name === 'cpu');
       if (dd.getBackend() === 'js' && !native?.available) out.note(`note: the native backend is unavailable (${native?.reason}); running on pure JS, which is much slower`);
@@ -147,7 +178,7 @@ async function runCompare(flags: CompareFlags): Promise<void> {
         out.note('note: skipping the native-versus-pure-JS timing under mpirun (it times a single process; run `dendrite compare` without mpirun for it)');
       } else if (flags.js && !grid.interrupted && best && dd.getBackend() === 'cpu') {
         out.note(`Timing the best combination (${best.activation} + ${best.optimizer}) on the pure-JS backend next to native ...`);
-        versus = await compareWithJs({ data, hidden: config.hidden, batchSize, lr, mode: best.mode, activation: best.activation, optimizer: best.optimizer, maxEpochs: config.epochs }, { signal })
+        versus = await compareWithJs({ data, model: kind, hidden: config.hidden, batchSize, lr, mode: best.mode, activation: best.activation, optimizer: best.optimizer, maxEpochs: config.epochs }, { signal })
           .catch((err) => { if (signal.aborted) return null; throw err; });
       }
       return { ...grid, interrupted: grid.interrupted || signal.aborted, jsComparison: versus };
@@ -158,7 +189,10 @@ async function runCompare(flags: CompareFlags): Promise<void> {
   const { data: _data, ...rest } = config;
   const report: CompareReport = {
     dendrite: { version: dd.version, backend: dd.getBackend(), isa: backend?.isa, threads, ranks: dist.size },
-    data: { name: data.name, description: data.description, features: data.features, classes: data.classes, trainRows: data.train.rows, testRows: data.test.rows },
+    data: {
+      name: data.name, description: data.description, features: data.features, ...(data.inputShape ? { inputShape: data.inputShape } : {}),
+      classes: data.classes, trainRows: data.train.rows, testRows: data.test.rows,
+    },
     config: rest,
     interrupted,
     seconds: (performance.now() - started) / 1000,

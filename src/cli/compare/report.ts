@@ -8,7 +8,7 @@ import { jsonNumbers } from '../output.js';
 import { svgToPng } from '../plot/png.js';
 import { csvText, markdownTable, textTable, type Align } from '../report/table.js';
 import { comparePlots, modeLabel } from './plots.js';
-import type { CompareConfig, RunResult } from './run.js';
+import { describeModel, type CompareConfig, type RunResult } from './run.js';
 import type { Stat, SummaryRow } from './summary.js';
 import type { BackendComparison } from './versus-js.js';
 
@@ -16,7 +16,7 @@ import type { BackendComparison } from './versus-js.js';
 export interface CompareReport {
   /** ranks: processes of a data-parallel job (compare --distributed under mpirun), 1 otherwise. */
   dendrite: { version: string; backend: string; isa?: string; threads: number; ranks?: number };
-  data: { name: string; description: string; features: number; classes: number; trainRows: number; testRows: number };
+  data: { name: string; description: string; features: number; inputShape?: number[]; classes: number; trainRows: number; testRows: number };
   config: Omit<CompareConfig, 'data'>;
   interrupted: boolean;
   seconds: number;
@@ -79,7 +79,10 @@ export function verdict(report: CompareReport): string[] {
   const baseline = byActivation.get('linear');
   if (baseline) {
     const above = [...byActivation.values()].filter((r) => !r.baseline && r.rank < baseline.rank).map((r) => r.activation);
-    lines.push(`Linear baseline (no activation) at best ${pct(baseline.valAccuracy.mean)} (rank ${baseline.rank}): without a non-linearity, stacked layers collapse into one linear map${above.length ? `; ${above.join(', ')} beat it` : ''}.`);
+    const why = report.config.model === 'cnn'
+      ? 'without an activation the convolutions and dense layers are linear maps, and max pooling is the only non-linearity'
+      : 'without a non-linearity, stacked layers collapse into one linear map';
+    lines.push(`Linear baseline (no activation) at best ${pct(baseline.valAccuracy.mean)} (rank ${baseline.rank}): ${why}${above.length ? `; ${above.join(', ')} beat it` : ''}.`);
   }
   const vs = report.jsComparison;
   if (vs) {
@@ -143,7 +146,7 @@ function resultsMarkdown(report: CompareReport, plots: string[]): string {
     '',
     `${report.data.description}; ${report.data.trainRows} training rows, ${report.data.testRows} validation rows.`,
     '',
-    `MLP ${[report.data.features, ...c.hidden, report.data.classes].join('-')} (softmax cross-entropy), ${c.epochs} epochs, `
+    `${describeModel(c.model ?? 'mlp', report.data, c.hidden)} (softmax cross-entropy), ${c.epochs} epochs, `
       + `${c.seeds} seed${c.seeds > 1 ? 's' : ''}, modes: ${c.modes.map((m) => modeLabel(m, c.batchSize)).join(', ')}. `
       + `dendrite ${report.dendrite.version}, backend ${report.dendrite.backend}${report.dendrite.isa ? ` (${report.dendrite.isa})` : ''}, ${report.dendrite.threads} thread(s)`
       + `${(report.dendrite.ranks ?? 1) > 1 ? ` x ${report.dendrite.ranks} data-parallel ranks (batch size per rank)` : ''}; ${report.seconds.toFixed(1)} s in all.`

@@ -1,15 +1,21 @@
 /**
- * The compare experiment: one MLP trained per (seed, mode, activation,
- * optimizer), with per-epoch curves, final metrics and timings. Stops
- * between batches when the AbortSignal fires and returns what it has.
+ * The compare experiment: one model (an MLP, or a small CNN on images) trained per
+ * (seed, mode, activation, optimizer), with per-epoch curves, final metrics and
+ * timings. Stops between batches when the AbortSignal fires and returns what it has.
  */
 import * as dd from '../../index.js';
-import type { Dataset } from '../../data/index.js';
+import { sampleShape, type Dataset } from '../../data/index.js';
 import { batchSizeOf, learningRate, OPTIMIZERS, type Mode } from './grid.js';
+
+/** The models compare trains: an MLP of `hidden` Dense layers, or the small CNN below (images only). */
+export const MODELS = ['mlp', 'cnn'] as const;
+export type ModelKind = (typeof MODELS)[number];
 
 /** Everything one compare run needs. */
 export interface CompareConfig {
   data: Dataset;
+  /** Which model each run trains. */
+  model: ModelKind;
   activations: string[];
   optimizers: string[];
   modes: Mode[];
@@ -18,7 +24,7 @@ export interface CompareConfig {
   epochs: number;
   /** Rows per step in minibatch mode. */
   batchSize: number;
-  /** Hidden layer widths. */
+  /** Hidden layer widths (the MLP's; [] for the CNN). */
   hidden: number[];
   /** Learning rates given with --lr (per optimizer); the others come from OPTIMIZERS. */
   lr: Record<string, number>;
@@ -75,13 +81,36 @@ export function gridCells(config: CompareConfig): GridCell[] {
   return cells;
 }
 
-/** The MLP of the experiment: hidden Dense layers with `activation`, then one logit per class. */
-export function buildModel(data: Dataset, hidden: number[], activation: string, seed: number): dd.Sequential {
+/**
+ * The model of the experiment. 'mlp': hidden Dense layers with `activation`, then one logit
+ * per class. 'cnn' (data with an image inputShape [H, W, C]): conv2d(16, 3x3, same) -
+ * maxPool2d(2) - conv2d(32, 3x3, same) - maxPool2d(2) - flatten - dense(64) - dense(classes),
+ * `activation` after each conv and the hidden dense layer.
+ */
+export function buildModel(data: Dataset, hidden: number[], activation: string, seed: number, model: ModelKind = 'mlp'): dd.Sequential {
+  const act = activation as dd.ActivationName;
+  if (model === 'cnn') {
+    return dd.sequential([
+      dd.layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: act, inputShape: sampleShape(data) }),
+      dd.layers.maxPool2d({ poolSize: 2 }),
+      dd.layers.conv2d({ filters: 32, kernelSize: 3, padding: 'same', activation: act }),
+      dd.layers.maxPool2d({ poolSize: 2 }),
+      dd.layers.flatten(),
+      dd.layers.dense({ units: 64, activation: act }),
+      dd.layers.dense({ units: data.classes }),
+    ], { seed });
+  }
   const layers = hidden.map((units, i) => dd.layers.dense({
-    units, activation: activation as dd.ActivationName, ...(i === 0 ? { inputSize: data.features } : {}),
+    units, activation: act, ...(i === 0 ? { inputSize: data.features } : {}),
   }));
   layers.push(dd.layers.dense({ units: data.classes, ...(hidden.length === 0 ? { inputSize: data.features } : {}) }));
   return dd.sequential(layers, { seed });
+}
+
+/** The model in one line, e.g. 'MLP 784-128-64-10' or 'CNN 28x28x1 conv16-pool-conv32-pool-64-10'. */
+export function describeModel(model: ModelKind, data: Pick<Dataset, 'features' | 'inputShape' | 'classes'>, hidden: number[]): string {
+  if (model === 'cnn') return `CNN ${sampleShape(data).join('x')} conv16-pool-conv32-pool-64-${data.classes}`;
+  return `MLP ${[data.features, ...hidden, data.classes].join('-')}`;
 }
 
 /** Hooks of runGrid. */
@@ -113,10 +142,10 @@ export async function runGrid(config: CompareConfig, hooks: GridHooks = {}): Pro
 export async function trainOne(config: CompareConfig, cell: GridCell, hooks: GridHooks = {}): Promise<RunResult> {
   const { data } = config;
   const lr = learningRate(cell.optimizer, cell.mode, config.lr, config.data.features);
-  const model = buildModel(data, config.hidden, cell.activation, cell.seed);
+  const model = buildModel(data, config.hidden, cell.activation, cell.seed, config.model);
   model.compile({ optimizer: OPTIMIZERS[cell.optimizer].make(lr), loss: 'softmaxCrossEntropy', metrics: ['accuracy'] });
-  const x = dd.tensor(data.train.x, [data.train.rows, data.features]);
-  const vx = dd.tensor(data.test.x, [data.test.rows, data.features]);
+  const x = dd.tensor(data.train.x, [data.train.rows, ...sampleShape(data)]);
+  const vx = dd.tensor(data.test.x, [data.test.rows, ...sampleShape(data)]);
   const curves: Curves = { loss: [], accuracy: [], valLoss: [], valAccuracy: [] };
   let epochsToTarget: number | null = null;
   const recorder: dd.Callback = {

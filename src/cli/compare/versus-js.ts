@@ -5,9 +5,9 @@
  * final losses (the backends compute the same thing).
  */
 import * as dd from '../../index.js';
-import { headRows, type Dataset } from '../../data/index.js';
+import { headRows, sampleShape, type Dataset } from '../../data/index.js';
 import { batchSizeOf, learningRate, OPTIMIZERS, type Mode } from './grid.js';
-import { buildModel } from './run.js';
+import { buildModel, type ModelKind } from './run.js';
 
 /** The result of compareWithJs. */
 export interface BackendComparison {
@@ -35,6 +35,8 @@ export interface BackendTiming {
 /** What to train: the data, the MLP, the cell and the learning-rate overrides. */
 export interface VersusJsConfig {
   data: Dataset;
+  /** Default 'mlp'. */
+  model?: ModelKind;
   hidden: number[];
   batchSize: number;
   lr: Record<string, number>;
@@ -47,19 +49,20 @@ export interface VersusJsConfig {
 
 /**
  * Train on `js` for whole epochs until about `budgetSeconds` have passed (at
- * least one), then the same epochs on `cpu`. At most `maxRows` training rows are used.
+ * least one), then the same epochs on `cpu`. At most `maxRows` training rows are used
+ * (default 2048; 1024 for the CNN, whose js epochs are slower).
  * @returns null when the native backend is unavailable
  */
 export async function compareWithJs(c: VersusJsConfig, options: { budgetSeconds?: number; maxRows?: number; signal?: AbortSignal } = {}): Promise<BackendComparison | null> {
   if (!dd.backends().find((b) => b.name === 'cpu')?.available) return null;
-  const { budgetSeconds = 2, maxRows = 2048 } = options;
+  const { budgetSeconds = 2, maxRows = c.model === 'cnn' ? 1024 : 2048 } = options;
   const split = headRows(c.data.train, c.data.features, maxRows);
-  const x = dd.tensor(split.x, [split.rows, c.data.features]);
+  const x = dd.tensor(split.x, [split.rows, ...sampleShape(c.data)]);
   const lr = learningRate(c.optimizer, c.mode, c.lr, c.data.features);
   const previous = dd.getBackend();
   const train = async (backend: 'js' | 'cpu', epochs: number, stopAfter?: number): Promise<BackendTiming & { epochs: number }> => {
     dd.setBackend(backend);
-    const model = buildModel(c.data, c.hidden, c.activation, 1);
+    const model = buildModel(c.data, c.hidden, c.activation, 1, c.model);
     model.compile({ optimizer: OPTIMIZERS[c.optimizer].make(lr), loss: 'softmaxCrossEntropy' });
     const t0 = performance.now();
     const stopper: dd.Callback = {
