@@ -10,4 +10,4 @@ export LD_PRELOAD="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=lib
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 export DENDRITE_ADDON_PATH="$PWD/build-asan/Release/dendrite.node"
-npx vitest run test/native test/activation test/loss test/optimizer test/model test/reliability test/distributed test/cuda test/extremes.test.ts test/errors.test.ts test/gradcheck.test.ts
+npx vitest run test/native test/activation test/loss test/optimizer test/model test/layer test/reliability test/distributed test/cuda test/extremes.test.ts test/errors.test.ts test/gradcheck.test.ts
