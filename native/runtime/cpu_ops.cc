@@ -80,7 +80,8 @@ Status optim_step(int kind, float* const* params, float* const* grads, const siz
                   float* state, size_t slots, const double* coeffs) {
   size_t total = 0;
   for (size_t t = 0; t < count; ++t) total += lengths[t];
-  std::vector<OptimTensor> tensors(count);
+  thread_local std::vector<OptimTensor> tensors;  // reused: the training loop steps from one thread
+  tensors.resize(count);
   size_t offset = 0;
   for (size_t t = 0; t < count; ++t) {
     tensors[t].param = params[t];

@@ -9,6 +9,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "../kernels/cuda/cuda_api.h"
 #include "dendrite/device.h"
@@ -58,9 +59,11 @@ class OpsDevice : public HostMemoryDevice {
     // as the CUDA kernels: float sums over slabs of 256 rows in order, the slabs added in double
     constexpr size_t kSlab = 256;
     const size_t slab = std::max(kSlab, (rows + 65534) / 65535);
-    std::fill_n(out, cols, 0.0f);
-    std::vector<float> part(cols);
-    std::vector<double> total(cols, 0.0);
+    // the partial sums live in the device (no allocation per step once they have grown)
+    std::vector<float>& part = part_;
+    std::vector<double>& total = total_;
+    part.resize(cols);
+    total.assign(cols, 0.0);
     for (size_t begin = 0; begin < rows; begin += slab) {
       std::fill(part.begin(), part.end(), 0.0f);
       for (size_t r = begin; r < std::min(rows, begin + slab); ++r)
@@ -78,6 +81,8 @@ class OpsDevice : public HostMemoryDevice {
   const Ops& ops_;
   const char* name_;
   bool on_host_arrays_;
+  std::vector<float> part_;
+  std::vector<double> total_;
 };
 
 }  // namespace
