@@ -108,8 +108,55 @@ void per_sample(const Window2d& w, size_t floats_per_sample, const F& f) {
 
 }  // namespace
 
+// im2col over few channels (the first conv of an image model: 1 or 3): each window row is a run
+// of a few floats, so instead of a memcpy per run, one pass per (output row, kernel cell) writes
+// that cell's column for every output pixel of the row.
+// kC: the channel count when known at compile time (1, 3: unrolled), else 0.
+template <size_t kC>
+void im2col_few_channels(float* col, const float* x, const Window2d& w) {
+  const size_t C = kC ? kC : w.channels, row = lm::col_width(w);
+  for (size_t n = 0; n < w.batch; ++n)
+    for (size_t oh = 0; oh < w.out_h; ++oh) {
+      float* out_row = col + ((n * w.out_h + oh) * w.out_w) * row;
+      for (size_t ki = 0; ki < w.kh; ++ki) {
+        size_t h;
+        const bool inside = lm::window_cell(oh, ki, w.sh, w.pad_top, w.height, &h);
+        const float* xrow = inside ? x + lm::in_pixel(w, n, h, 0) : nullptr;
+        for (size_t kj = 0; kj < w.kw; ++kj) {
+          float* out = out_row + (ki * w.kw + kj) * C;
+          // the output columns whose cell kj is inside the image: ow * sw + kj - pad_left in [0, width)
+          size_t lo = 0, hi = 0;
+          if (inside) {
+            lo = kj >= w.pad_left ? 0 : (w.pad_left - kj + w.sw - 1) / w.sw;
+            hi = w.width + w.pad_left > kj ? std::min(w.out_w, (w.width + w.pad_left - kj + w.sw - 1) / w.sw) : 0;
+            hi = std::max(hi, lo);
+          }
+          for (size_t ow = 0; ow < lo; ++ow)
+            for (size_t c = 0; c < C; ++c) out[ow * row + c] = 0.0f;
+          const float* src = hi > lo ? xrow + (lo * w.sw + kj - w.pad_left) * C : nullptr;
+          for (size_t ow = lo; ow < hi; ++ow, src += w.sw * C)
+            for (size_t c = 0; c < C; ++c) out[ow * row + c] = src[c];
+          for (size_t ow = hi; ow < w.out_w; ++ow)
+            for (size_t c = 0; c < C; ++c) out[ow * row + c] = 0.0f;
+        }
+      }
+    }
+}
+
 void HostMemoryDevice::im2col(float* col, const float* x, const Window2d& w) {
   const size_t C = w.channels, row = lm::col_width(w);
+  if (C < 8) {
+    per_sample(w, w.out_h * w.out_w * row, [&](size_t n) {
+      Window2d one = w;
+      one.batch = 1;
+      float* out = col + n * w.out_h * w.out_w * row;
+      const float* in = x + n * lm::sample_size(w);
+      if (C == 1) im2col_few_channels<1>(out, in, one);
+      else if (C == 3) im2col_few_channels<3>(out, in, one);
+      else im2col_few_channels<0>(out, in, one);
+    });
+    return;
+  }
   per_sample(w, w.out_h * w.out_w * row, [&](size_t n) {
     float* out = col + n * w.out_h * w.out_w * row;
     for (size_t oh = 0; oh < w.out_h; ++oh)
