@@ -22,8 +22,12 @@ void Affine::configure(const LayerConfig& c, size_t in_width, size_t out_width) 
   params.threshold = static_cast<float>(c.number("threshold"));
 }
 
+bool Affine::derivative_from_output() const {
+  return act == static_cast<int>(Act::relu) || act == static_cast<int>(Act::leaky_relu) || act == static_cast<int>(Act::relu6);
+}
+
 void Affine::forward(Device& d, size_t rows, const float* x, float* y, const float* w, const float* b, float* scratch) const {
-  float* z = has_activation() ? scratch : y;
+  float* z = has_activation() && !derivative_from_output() ? scratch : y;  // else the epilogue runs in place
   GemmCall g;  // z = x W + b, y = act(z) in the epilogue
   g.m = rows; g.n = units; g.k = in;
   g.a = x; g.lda = in; g.b = w; g.ldb = units; g.c = z; g.ldc = units;
@@ -38,9 +42,10 @@ void Affine::forward(Device& d, size_t rows, const float* x, float* y, const flo
   if (row != RowAct::none) d.softmax_fwd(y, z, rows, units, row == RowAct::log_softmax);
 }
 
-float* Affine::backward_activation(Device& d, size_t rows, float* dy, float* db, float* scratch) const {
-  const float* z = scratch;
-  float* dz = has_activation() ? scratch + rows * units : dy;
+float* Affine::backward_activation(Device& d, size_t rows, const float* y, float* dy, float* db, float* scratch) const {
+  const bool in_place = derivative_from_output();
+  const float* z = in_place ? y : scratch;
+  float* dz = has_activation() && !in_place ? scratch + rows * units : dy;
   if (act >= 0) d.act_bwd(act, dz, z, dy, rows * units, params);
   if (row != RowAct::none) d.softmax_bwd(dz, z, dy, rows, units, row == RowAct::log_softmax);
   if (db) d.column_sums(db, dz, rows, units);
@@ -64,9 +69,9 @@ void Affine::input_grad(Device& d, size_t rows, const float* dz, const float* w,
   d.gemm(g);
 }
 
-void Affine::backward(Device& d, size_t rows, const float* x, float* dy, float* dx, const float* w, float* dw, float* db,
-                      float* scratch) const {
-  const float* dz = backward_activation(d, rows, dy, db, scratch);
+void Affine::backward(Device& d, size_t rows, const float* x, const float* y, float* dy, float* dx, const float* w, float* dw,
+                      float* db, float* scratch) const {
+  const float* dz = backward_activation(d, rows, y, dy, db, scratch);
   weight_grad(d, rows, x, dz, dw, 0.0f);
   if (dx) input_grad(d, rows, dz, w, dx);
 }

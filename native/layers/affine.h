@@ -23,15 +23,19 @@ struct Affine {
   // Reads act, row and the activation options from a layer config.
   void configure(const LayerConfig& c, size_t in_width, size_t out_width);
   bool has_activation() const { return act >= 0 || row != RowAct::none; }
-  // z and dz [rows, units] when there is an activation (else y and dy serve as both).
-  size_t scratch_floats(size_t rows) const { return has_activation() ? 2 * rows * units : 0; }
+  // relu, leaky_relu, relu6: the derivative at z equals the one at y = act(z) (the kinks map to
+  // themselves), so y replaces z and backward works in place on dy: no z, no dz, one pass less.
+  bool derivative_from_output() const;
+  // z and dz [rows, units] when there is an activation that needs them (else y and dy serve).
+  size_t scratch_floats(size_t rows) const { return has_activation() && !derivative_from_output() ? 2 * rows * units : 0; }
   void forward(Device& d, size_t rows, const float* x, float* y, const float* w, const float* b, float* scratch) const;
   // dy may be overwritten; dx may be null; db null without bias.
-  void backward(Device& d, size_t rows, const float* x, float* dy, float* dx, const float* w, float* dw, float* db,
-                float* scratch) const;
+  void backward(Device& d, size_t rows, const float* x, const float* y, float* dy, float* dx, const float* w, float* dw,
+                float* db, float* scratch) const;
   // backward in pieces (conv2d runs the products per chunk of rows):
-  // dz = act'(z) dy (dy itself without an activation), and db = its column sums when db is given
-  float* backward_activation(Device& d, size_t rows, float* dy, float* db, float* scratch) const;
+  // dz = act'(z) dy (dy itself without an activation, or when computed in place), and db = its
+  // column sums when db is given
+  float* backward_activation(Device& d, size_t rows, const float* y, float* dy, float* db, float* scratch) const;
   // dW = x^T dz + beta dW
   void weight_grad(Device& d, size_t rows, const float* x, const float* dz, float* dw, float beta) const;
   // dx = dz W^T

@@ -39,7 +39,7 @@ class Conv2d : public Layer {
   }
   void backward(Device& d, const LayerStep& s) override {
     float* col = s.scratch + core_.scratch_floats(s.rows * pixels_);
-    const float* dz = core_.backward_activation(d, s.rows * pixels_, s.dy, bias(s.grads), s.scratch);
+    const float* dz = core_.backward_activation(d, s.rows * pixels_, s.y, s.dy, bias(s.grads), s.scratch);
     for (size_t n0 = 0; n0 < s.rows || n0 == 0; n0 += chunk_) {  // once for an empty batch: dW = 0
       const size_t n = std::min(chunk_, s.rows - n0);
       const float* dz_chunk = dz + n0 * out_size_;

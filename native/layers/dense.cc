@@ -23,7 +23,7 @@ class Dense : public Layer {
     core_.forward(d, s.rows * groups_, s.x, s.y, s.tensors[0], bias(s.tensors), s.scratch);
   }
   void backward(Device& d, const LayerStep& s) override {
-    core_.backward(d, s.rows * groups_, s.x, s.dy, s.dx, s.tensors[0], s.grads[0], bias(s.grads), s.scratch);
+    core_.backward(d, s.rows * groups_, s.x, s.y, s.dy, s.dx, s.tensors[0], s.grads[0], bias(s.grads), s.scratch);
   }
 
  private:
