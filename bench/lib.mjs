@@ -302,3 +302,37 @@ export function coreToCoreNs() {
     return null;
   }
 }
+
+// ---------------------------------------------------------------------------
+// Seeded synthetic training data shared by the training benchmarks
+
+/** A 32-bit LCG (Numerical Recipes constants): next() returns uint32 values. */
+export function lcg(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (Math.imul(a, 1664525) + 1013904223) >>> 0;
+    return a;
+  };
+}
+
+/** rows x width uniform [-1, 1) floats and rows random classes in [0, classes), seeded. */
+export function syntheticData(rows, width, classes, seed = 12345) {
+  const next = lcg(seed);
+  const x = new Float32Array(rows * width);
+  for (let i = 0; i < x.length; i++) x[i] = (next() >>> 8) / 16777216 * 2 - 1;
+  const y = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) y[i] = (next() >>> 8) % classes;
+  return { x, y };
+}
+
+/** A seeded permutation of 0..n-1 (Fisher-Yates). */
+export function permutation(n, seed) {
+  const next = lcg(seed);
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = next() % (i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}

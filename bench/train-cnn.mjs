@@ -30,6 +30,7 @@ import path from 'node:path';
 import {
   benchDir, bestPeak, coreToCoreNs, cpuTicks, fmaPeak, fmt, openblasLine, otherCores, peakLine, peerEnv, printTable, rootDir, selectIsaFromArgs,
   timeCall, torchPython, writeResults,
+  lcg, permutation, syntheticData,
 } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
@@ -69,33 +70,8 @@ const FLOPS_PER_SAMPLE = CONVS.reduce((s, c) => s + convFlops(c), 0) / BATCH + 3
 // ---------------------------------------------------------------------------
 // Data and small helpers
 
-function lcg(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (Math.imul(a, 1664525) + 1013904223) >>> 0;
-    return a;
-  };
-}
 
-function syntheticData() {
-  const next = lcg(12345);
-  const x = new Float32Array(ROWS * IN);
-  for (let i = 0; i < x.length; i++) x[i] = (next() >>> 8) / 16777216 * 2 - 1;
-  const y = new Int32Array(ROWS);
-  for (let i = 0; i < ROWS; i++) y[i] = (next() >>> 8) % OUT;
-  return { x, y };
-}
 
-function permutation(n, seed) {
-  const next = lcg(seed);
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = next() % (i + 1);
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  return order;
-}
 
 /** Copy rows order[start..start+count) of x into xb and their one-hot classes into oneHot. */
 function gather(data, order, start, count, xb, oneHot) {
@@ -309,7 +285,7 @@ async function main() {
   const ticksAtStart = cpuTicks();
   const savedThreads = dd.getNumThreads();
   const savedBackend = dd.getBackend();
-  const data = syntheticData();
+  const data = syntheticData(ROWS, IN, OUT);
   const X = dd.tensor(data.x, [ROWS, H, W, C]);
   const order = permutation(ROWS, 7);
   const notes = {};
