@@ -20,7 +20,7 @@ import time
 import torch
 from torch import nn
 
-from torch_timing import best_time
+from torch_timing import best_time, train_batches
 
 
 def model_cnn():
@@ -31,23 +31,6 @@ def model_cnn():
         nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Dropout(0.25),
         nn.Linear(128, 10),
     )
-
-
-def train_batches(model, opt, loss_fn, x, y, order, batch, count=None):
-    total, rows = 0.0, 0
-    for n, start in enumerate(range(0, order.shape[0], batch)):
-        if count is not None and n >= count:
-            break
-        idx = order[start:start + batch]
-        xb = x.index_select(0, idx)
-        yb = y.index_select(0, idx)
-        opt.zero_grad(set_to_none=True)
-        loss = loss_fn(model(xb), yb)
-        loss.backward()
-        opt.step()
-        total += loss.item() * idx.shape[0]
-        rows += idx.shape[0]
-    return total / max(rows, 1)
 
 
 def main():

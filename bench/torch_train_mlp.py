@@ -16,20 +16,11 @@ import time
 
 import torch
 
+from torch_timing import train_batches
+
 
 def train_epoch(model, opt, loss_fn, x, y, batch, gen):
-    order = torch.randperm(x.shape[0], generator=gen)
-    total = 0.0
-    for start in range(0, x.shape[0], batch):
-        idx = order[start:start + batch]
-        xb = x.index_select(0, idx)
-        yb = y.index_select(0, idx)
-        opt.zero_grad(set_to_none=True)
-        loss = loss_fn(model(xb), yb)
-        loss.backward()
-        opt.step()
-        total += loss.item() * idx.shape[0]
-    return total / x.shape[0]
+    return train_batches(model, opt, loss_fn, x, y, torch.randperm(x.shape[0], generator=gen), batch)
 
 
 def latency(fn, seconds, max_calls):
