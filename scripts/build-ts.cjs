@@ -2,7 +2,6 @@
 // the ES module entry dist/index.mjs (+ index.d.mts). The ESM entry re-exports
 // the CommonJS build so `import` and `require` share one instance (one active
 // backend, one native addon) instead of loading the library twice.
-// `--if-source`: do nothing when src/ is absent (a published tarball ships dist/).
 'use strict';
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -10,8 +9,9 @@ const path = require('node:path');
 
 const root = path.join(__dirname, '..');
 const dist = path.join(root, 'dist');
-if (process.argv.includes('--if-source') && !fs.existsSync(path.join(root, 'src'))) process.exit(0);
 
+// From scratch: no file of a module since removed survives into the package.
+fs.rmSync(dist, { recursive: true, force: true });
 execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], {
   stdio: 'inherit',
 });

@@ -37,8 +37,8 @@ if [ "${1:-}" = "prepare" ]; then
     const walk = (n) => { if (seen.has(n)) return; let pj;
       try { pj = JSON.parse(fs.readFileSync(`node_modules/${n}/package.json`, "utf8")); } catch { return; }
       seen.add(n); for (const d of Object.keys({ ...pj.dependencies, ...pj.optionalDependencies })) walk(d); };
-    const own = Object.keys(require("./package.json").dependencies).filter((d) => d !== "cmake-js");
-    ["vitest", "node-api-headers", ...own].forEach(walk);
+    const own = Object.keys(require("./package.json").dependencies);
+    ["vitest", "node-api-headers", "node-addon-api", ...own].forEach(walk);
     console.log([...seen].map((n) => `node_modules/${n}`).join("\n"));')
   # shellcheck disable=SC2086
   tar cf - $mods node_modules/.bin/vitest | xz -T2 -6 > .gpu/node_modules.tar.xz
@@ -76,7 +76,7 @@ nvidia-smi > "$OUT/nvidia-smi.txt" 2>&1
 
 # 2. build with plain CMake: Node-API headers as a cache variable, N-API symbols left to node
 inc="$root/node_modules/node-api-headers/include;$root/node_modules/node-addon-api"
-cmake_args=(-S . -B .gpu/build -DCMAKE_BUILD_TYPE=Release -DDENDRITE_CUDA=ON -DDENDRITE_CUDA_ARCHS="${DENDRITE_CUDA_ARCHS:-90}" -DDENDRITE_MPI="${DENDRITE_MPI:-OFF}"
+cmake_args=(-S . -B .gpu/build -DCMAKE_BUILD_TYPE=Release -DDENDRITE_CUDA=ON -DDENDRITE_CUDA_ARCHS="${DENDRITE_CUDA_ARCHS:-90}" -DDENDRITE_MPI="${DENDRITE_MPI:-OFF}" -DDENDRITE_CUDA_BENCH=ON
   "-DNODE_API_INCLUDE_DIRS=$inc" "-DCMAKE_LIBRARY_OUTPUT_DIRECTORY=$root/.gpu/build/Release")
 command -v ninja >/dev/null && cmake_args+=(-G Ninja)
 start=$(date +%s)

@@ -1,10 +1,10 @@
 /**
- * The single place that loads the native addon (via `bindings`) and types
- * every native function. Loading never throws: on failure the library runs
- * on the `js` backend and `backends()` reports `nativeLoadError()`.
+ * The single place that loads the native addon and types every native function.
+ * Loading never throws: on failure the library runs on the `js` backend and
+ * `backends()` reports `nativeLoadError()`.
  */
-import bindings from 'bindings';
 import type { NativeLayerSpec } from './layer/layer.js';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -96,8 +96,10 @@ export interface NativeLaunch {
   size: number;
   localRank: number;
   localSize: number;
-  /** Built with MPI (DENDRITE_MPI). */
+  /** The MPI plugin (dendrite_mpi.so, built when MPI was found) and libmpi loaded. */
   compiled: boolean;
+  /** Why they did not ('' when they did): built without MPI, or libmpi missing here. */
+  mpiError: string;
 }
 
 export interface NativeCommInfo {
@@ -212,18 +214,44 @@ export interface NativeTrainerSpec {
 }
 
 let addon: NativeAddon | null = null;
-let loadError: Error | null = null;
+let loadError: string | null = null;
+
+/** The package's root folder (src/ or dist/ sit below it). */
+export const packageRoot = path.resolve(__dirname, '..');
+
+/** Where the prebuilt addon of this platform lives in the package (node-gyp-build's layout). */
+export function prebuildDir(root = packageRoot): string {
+  return path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+}
+
+/**
+ * The addon files tried, in order: DENDRITE_ADDON_PATH (a custom build), a build from
+ * source (a checkout's `npm install`, or `npx dendrite build`), then the prebuilt
+ * binary shipped in the package.
+ */
+export function addonCandidates(root = packageRoot): string[] {
+  const explicit = process.env.DENDRITE_ADDON_PATH;
+  if (explicit) return [path.resolve(explicit)];
+  return [path.join(root, 'build', 'Release', 'dendrite.node'), path.join(prebuildDir(root), 'dendrite.node')];
+}
 
 function load(): void {
-  // DENDRITE_ADDON_PATH points at a specific .node file (custom builds; tests of the fallback).
-  const explicit = process.env.DENDRITE_ADDON_PATH;
-  try {
-    addon = (explicit
-      ? createRequire(path.join(process.cwd(), 'index.js'))(path.resolve(explicit))
-      : bindings('dendrite')) as NativeAddon;
-  } catch (err) {
-    loadError = err instanceof Error ? err : new Error(String(err));
+  const requireAddon = createRequire(__filename);
+  const failures: string[] = [];
+  for (const file of addonCandidates()) {
+    if (!existsSync(file)) {
+      failures.push(`${file}: not found`);
+      continue;
+    }
+    try {
+      addon = requireAddon(file) as NativeAddon;
+      return;
+    } catch (err) {
+      // The first line is the loader's reason (e.g. a missing shared library or a wrong ELF class).
+      failures.push(`${file}: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`);
+    }
   }
+  loadError = failures.join('; ');
 }
 load();
 
@@ -232,14 +260,10 @@ export function nativeAddon(): NativeAddon | null {
   return addon;
 }
 
-/** Why the addon could not be loaded, with hints; null when it loaded. */
+/** Why the addon could not be loaded (every file tried and why), with how to fix it; null when it loaded. */
 export function nativeLoadError(): string | null {
-  if (!loadError) return null;
-  const first = loadError.message.split('\n')[0];
-  return [
-    `the native addon could not be loaded: ${first}`,
-    'Possible solutions:',
-    '- rebuild it: npm rebuild dendrite (needs cmake or python3, and a C++17 compiler)',
-    '- or use the pure TypeScript backend: dd.setBackend("js")',
-  ].join('\n');
+  if (loadError === null) return null;
+  return `the native addon could not be loaded (tried ${loadError}). ` +
+    `No prebuilt binary for ${process.platform}-${process.arch} was found or it could not load: build it from source with ` +
+    '`npx dendrite build` (needs a C++17 compiler and cmake or python3), or use the pure TypeScript backend: dd.setBackend("js")';
 }

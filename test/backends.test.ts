@@ -94,7 +94,23 @@ describe('backends()', () => {
     expect(out.backend).toBe('js');
     expect(out.y).toEqual([0, 2]);
     expect(out.cpu.available).toBe(false);
-    expect(out.cpu.reason).toContain('the native addon could not be loaded: Cannot find module');
+    expect(out.cpu.reason).toContain('the native addon could not be loaded (tried /nonexistent/dendrite.node: not found)');
+    expect(out.cpu.reason).toContain('npx dendrite build');
     expect(out.cpu.reason).toContain('dd.setBackend("js")');
+  });
+
+  it('warns once, at first use, when it falls back to js; an explicit setBackend("js") or the env var silences it', () => {
+    const use = `const dd = require('.'); dd.activation('relu').forward([-1, 2]); dd.activation('tanh').forward([1]);`;
+    const run = (code: string, env: Record<string, string> = {}) => spawnSync(process.execPath, ['-e', code], {
+      cwd: root, env: { ...process.env, DENDRITE_ADDON_PATH: '/nonexistent/dendrite.node', ...env }, encoding: 'utf8',
+    });
+    const warned = run(use);
+    expect(warned.status).toBe(0);
+    expect(warned.stderr.match(/DendriteWarning/g)).toHaveLength(1);
+    expect(warned.stderr).toContain("dendrite runs on its pure TypeScript backend ('js'");
+    expect(warned.stderr).toContain('npx dendrite build');
+    expect(warned.stderr).toContain('DENDRITE_NO_NATIVE_WARNING=1');
+    expect(run(`const dd = require('.'); dd.setBackend('js'); dd.activation('relu').forward([-1, 2]);`).stderr).not.toContain('DendriteWarning');
+    expect(run(use, { DENDRITE_NO_NATIVE_WARNING: '1' }).stderr).not.toContain('DendriteWarning');
   });
 });

@@ -102,7 +102,8 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   return InfoObject(env);
 }
 
-// distLaunch() -> { launched, rank, size, localRank, localSize, compiled }: the environment only.
+// distLaunch() -> { launched, rank, size, localRank, localSize, compiled, mpiError }: the
+// environment, and whether the MPI plugin loads (mpiError: why not, "" when it does).
 Napi::Value Launch(const Napi::CallbackInfo& info) {
   const dist::Launch l = dist::detect_launch();
   Napi::Object o = Napi::Object::New(info.Env());
@@ -112,6 +113,7 @@ Napi::Value Launch(const Napi::CallbackInfo& info) {
   o.Set("localRank", l.local_rank);
   o.Set("localSize", l.local_size);
   o.Set("compiled", dist::mpi_compiled());
+  o.Set("mpiError", dist::mpi_unavailable());
   return o;
 }
 

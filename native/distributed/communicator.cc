@@ -67,7 +67,7 @@ std::string Communicator::start(bool force, size_t chunk_elements) {
   info_.local_rank = l.local_rank;
   info_.local_size = l.local_size;
   if (!l.launched && !force) return "";  // plain node: size 1, no MPI, no daemon
-  if (!mpi_compiled()) return l.size == 1 && !force ? "" : "built without MPI";
+  if (!mpi_compiled()) return l.size == 1 && !force ? "" : mpi_unavailable();
   // (The binding's caller sets OMPI_MCA_* defaults in the environment first: src/distributed.)
   const std::string err = mpi_init(&info_.rank, &info_.size, &info_.local_rank, &info_.local_size, &info_.thread_level);
   if (!err.empty()) return err;

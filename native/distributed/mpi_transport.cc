@@ -1,11 +1,13 @@
-// The MPI transport (built when CMake finds MPI): C API only, so the addon links
-// MPI::MPI_C and never OpenMPI's C++ bindings (OMPI_SKIP_MPICXX).
+// The MPI transport plugin (dendrite_mpi.so, built when CMake finds MPI; see
+// mpi_plugin.h): C API only, so it links MPI::MPI_C and never OpenMPI's C++
+// bindings (OMPI_SKIP_MPICXX).
 #include <mpi.h>
 
 #include <climits>
+#include <cstdlib>
 #include <string>
 
-#include "dendrite/communicator.h"
+#include "dendrite/mpi_plugin.h"
 
 namespace dendrite {
 namespace dist {
@@ -28,11 +30,7 @@ const char* level_name(int level) {
   }
 }
 
-}  // namespace
-
-bool mpi_compiled() { return true; }
-
-std::string mpi_init(int* rank, int* size, int* local_rank, int* local_size, std::string* thread_level) {
+std::string transport_init(int* rank, int* size, int* local_rank, int* local_size, std::string* thread_level) {
   int initialized = 0;
   MPI_Initialized(&initialized);
   int provided = MPI_THREAD_SINGLE;
@@ -59,32 +57,32 @@ std::string mpi_init(int* rank, int* size, int* local_rank, int* local_size, std
   return "";
 }
 
-std::string mpi_allreduce(void* data, size_t n, DType type, ReduceOp op) {
+std::string transport_allreduce(void* data, size_t n, DType type, ReduceOp op) {
   if (n > static_cast<size_t>(INT_MAX)) return "allreduce of more than 2^31-1 elements in one piece";
   const MPI_Op mop = op == ReduceOp::min ? MPI_MIN : op == ReduceOp::max ? MPI_MAX : MPI_SUM;
   const MPI_Datatype dt = type == DType::f32 ? MPI_FLOAT : MPI_DOUBLE;
   return error_text(MPI_Allreduce(MPI_IN_PLACE, data, static_cast<int>(n), dt, mop, MPI_COMM_WORLD));
 }
 
-std::string mpi_broadcast(void* data, size_t bytes, int root) {
+std::string transport_broadcast(void* data, size_t bytes, int root) {
   if (bytes > static_cast<size_t>(INT_MAX)) return "broadcast of more than 2^31-1 bytes in one piece";
   return error_text(MPI_Bcast(data, static_cast<int>(bytes), MPI_BYTE, root, MPI_COMM_WORLD));
 }
 
-std::string mpi_barrier() { return error_text(MPI_Barrier(MPI_COMM_WORLD)); }
+std::string transport_barrier() { return error_text(MPI_Barrier(MPI_COMM_WORLD)); }
 
-void mpi_abort(int code) {
+[[noreturn]] void transport_abort(int code) {
   MPI_Abort(MPI_COMM_WORLD, code);
   std::_Exit(code);  // MPI_Abort does not return; keep the promise if it ever did
 }
 
-void mpi_finalize() {
+void transport_finalize() {
   int finalized = 0;
   MPI_Finalized(&finalized);
   if (!finalized) MPI_Finalize();
 }
 
-std::string mpi_library_version() {
+std::string transport_library_version() {
   char text[MPI_MAX_LIBRARY_VERSION_STRING];
   int len = 0;
   MPI_Get_library_version(text, &len);
@@ -93,5 +91,13 @@ std::string mpi_library_version() {
   return s;
 }
 
+}  // namespace
 }  // namespace dist
 }  // namespace dendrite
+
+extern "C" __attribute__((visibility("default"))) const dendrite::dist::MpiPlugin* dendrite_mpi_plugin() {
+  using namespace dendrite::dist;
+  static const MpiPlugin plugin = {kMpiPluginAbi, transport_init, transport_allreduce, transport_broadcast, transport_barrier,
+                                   transport_abort, transport_finalize, transport_library_version};
+  return &plugin;
+}

@@ -31,6 +31,17 @@ const PRECISIONS: readonly MatmulPrecision[] = ['fp32', 'tf32'];
 let matmulPrecision: MatmulPrecision = 'fp32';
 
 let active: Backend = cpuBackend ?? jsBackend;
+// The fallback onto js is announced once, at first use, unless the user chose a backend.
+let fallbackAnnounced = cpuBackend !== null || process.env.DENDRITE_NO_NATIVE_WARNING === '1';
+
+function announceFallback(): void {
+  fallbackAnnounced = true;
+  process.emitWarning(
+    `dendrite runs on its pure TypeScript backend ('js', 35-50x slower than 'cpu'): ${nativeLoadError()}. ` +
+      "Silence this warning with dd.setBackend('js') or DENDRITE_NO_NATIVE_WARNING=1.",
+    { type: 'DendriteWarning', code: 'DENDRITE_NO_NATIVE_ADDON' },
+  );
+}
 
 // The CUDA probe runs once, on first need (backends() or setBackend('cuda')):
 // loading dendrite never touches the CUDA runtime.
@@ -83,6 +94,7 @@ export function backends(): BackendInfo[] {
  */
 export function setBackend(name: BackendName): void {
   active = backendNamed(name);
+  fallbackAnnounced = true;
 }
 
 /**
@@ -124,8 +136,9 @@ export function getMatmulPrecision(): MatmulPrecision {
   return matmulPrecision;
 }
 
-/** The active backend object (internal). */
+/** The active backend object (internal): the first use of the js fallback warns once. */
 export function activeBackend(): Backend {
+  if (!fallbackAnnounced) announceFallback();
   return active;
 }
 
@@ -136,5 +149,6 @@ export function activeBackend(): Backend {
 export function useBackendObject(backend: Backend): Backend {
   const previous = active;
   active = backend;
+  fallbackAnnounced = true;
   return previous;
 }

@@ -209,8 +209,8 @@ export function init(options: DistributedInitOptions = {}): Distributed {
     }
     if (!native.distLaunch().compiled) {
       throw new DendriteError(
-        `Expected a dendrite build with MPI for distributed.init but received a build without MPI (launched as rank ${launch.rank} of ${launch.size}; ` +
-          'install libopenmpi-dev and rebuild: npm rebuild dendrite)', 'ERR_DENDRITE_DISTRIBUTED');
+        `Expected a dendrite build with MPI for distributed.init but received one where MPI cannot be used (launched as rank ${launch.rank} of ${launch.size}: ` +
+          `${mpiUnavailableReason()})`, 'ERR_DENDRITE_DISTRIBUTED');
     }
   }
   if (native && ((launch.launched && launch.size !== 1) || force)) {
@@ -278,9 +278,17 @@ export function launchedByMpi(): boolean {
   return launchInfo(nativeAddon()).launched;
 }
 
-/** Whether this build can run across processes (compiled with MPI). */
+/** Whether this process can run across processes (the MPI plugin and libmpi load). */
 export function mpiCompiled(): boolean {
   return nativeAddon()?.distLaunch().compiled ?? false;
+}
+
+/** Why MPI cannot be used here (no addon, built without MPI, libmpi missing); null when it can. */
+export function mpiUnavailableReason(): string | null {
+  const native = nativeAddon();
+  if (!native) return nativeLoadError();
+  const launch = native.distLaunch();
+  return launch.compiled ? null : launch.mpiError || 'built without MPI';
 }
 
 /** @internal The handle from init(), or null. */

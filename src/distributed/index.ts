@@ -1,5 +1,5 @@
 /** dd.distributed: data-parallel training across processes and machines (MPI). */
-import { finalize, init, launchedByMpi, mpiCompiled } from './communicator.js';
+import { finalize, init, launchedByMpi, mpiCompiled, mpiUnavailableReason } from './communicator.js';
 import { shardOrder } from './sampler.js';
 
 export { Distributed } from './communicator.js';
@@ -10,9 +10,13 @@ export const distributed = {
   init,
   /** Finalize MPI (idempotent; also runs at exit). */
   finalize,
-  /** Whether this build has MPI support compiled in. */
+  /** Whether MPI can be used here: the addon's MPI plugin was built and libmpi loads on this machine. */
   get compiled(): boolean {
     return mpiCompiled();
+  },
+  /** Why MPI cannot be used here (e.g. built without MPI, or libmpi is not installed); null when it can. */
+  get unavailableReason(): string | null {
+    return mpiUnavailableReason();
   },
   /** Whether an MPI launcher (mpirun, srun) started this process (read from the environment; starts nothing). */
   get launched(): boolean {

@@ -33,10 +33,11 @@ struct Launch {
 };
 Launch detect_launch();
 
-// --- The transport: MPI (mpi_transport.cc) or a stub (mpi_transport_stub.cc) -------------
+// --- The transport: the MPI plugin, loaded by mpi_loader.cc (see mpi_plugin.h) -------------
 // Each returns "" on success or the error text. Only the communication thread calls the
 // collectives; init and finalize run on the thread that owns the communicator.
-bool mpi_compiled();
+bool mpi_compiled();          // the MPI plugin and libmpi loaded
+std::string mpi_unavailable();  // why not ("" when they did)
 std::string mpi_init(int* rank, int* size, int* local_rank, int* local_size, std::string* thread_level);
 std::string mpi_allreduce(void* data, size_t n, DType type, ReduceOp op);  // op: sum/min/max
 std::string mpi_broadcast(void* data, size_t bytes, int root);

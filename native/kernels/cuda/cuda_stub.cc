@@ -34,8 +34,6 @@ ProbeInfo probe() {
   return info;
 }
 
-Status bench(const char*, size_t, int, double*) { return kNotCompiled; }
-
 const Ops& device_ops() {
   static const Ops ops = {"none", act_fwd, act_bwd, softmax_fwd, softmax_bwd, mse, softmax_ce, bce,
                           optim_step, clip_norm, clip_value, gemm, configure, gemm_impl};

@@ -99,7 +99,7 @@ export function infoCommand(): Command {
 }
 
 function distributedText(d: DistributedInfo): string {
-  const built = d.compiled ? 'yes' : 'no (install libopenmpi-dev and rebuild: npm rebuild dendrite)';
+  const built = d.compiled ? 'yes' : `no (${dd.distributed.unavailableReason})`;
   if (!d.launched) return `${built}${d.compiled ? '; not launched by mpirun (data-parallel: mpirun -np 2 npx dendrite train ...)' : ''}`;
   if (d.error !== undefined) return `${built}; launched by mpirun but cannot join the job: ${d.error}`;
   if (!d.mpi) return `${built}; launched by mpirun as a single rank (MPI not started)`;
