@@ -1,8 +1,10 @@
 /** Options and helpers shared by the commands: data selection, output modes, threads. */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import * as dd from '../index.js';
 import { loadDataset, DATA_SPECS, type Dataset, type LoadDatasetOptions } from '../data/index.js';
 import { parseIntegerFlag } from './options.js';
+import { requireDirectory, requireFile } from './paths.js';
 
 /** Raw values of the data options. */
 export interface DataFlags {
@@ -13,7 +15,6 @@ export interface DataFlags {
   testLimit?: string;
 }
 
-/** Add --data, --data-dir, --label-column, --limit and --test-limit. */
 /**
  * A command description from source lines: the lines of a paragraph ('' separates paragraphs)
  * are joined, so commander wraps the text to the terminal instead of breaking each source line.
@@ -27,6 +28,7 @@ export function paragraphs(lines: string[]): string {
   return out.map((p) => p.join(' ')).join('\n\n');
 }
 
+/** Add --data, --data-dir, --label-column, --limit and --test-limit. */
 export function addDataOptions(cmd: Command, defaultData: string | undefined = 'spirals'): Command {
   const data = `data set: ${DATA_SPECS.join(' | ')}`;
   if (defaultData) cmd.option('--data <name>', data, defaultData);
@@ -47,6 +49,7 @@ export function addOutputOptions(cmd: Command): Command {
 
 /** Load the data set the flags name (`extra`: options no flag sets, e.g. shape: 'image'). */
 export async function loadFromFlags(flags: DataFlags, extra: Pick<LoadDatasetOptions, 'shape'> = {}): Promise<Dataset> {
+  await checkDataPaths(flags.data, flags.dataDir);
   return loadDataset(flags.data, {
     ...extra,
     dataDir: flags.dataDir,
@@ -54,6 +57,16 @@ export async function loadFromFlags(flags: DataFlags, extra: Pick<LoadDatasetOpt
     limit: flags.limit === undefined ? undefined : parseIntegerFlag(flags.limit, '--limit'),
     testLimit: flags.testLimit === undefined ? undefined : parseIntegerFlag(flags.testLimit, '--test-limit'),
   });
+}
+
+/**
+ * Check the paths of --data csv:<file> and --data-dir before loading: a missing file or a
+ * directory given as the CSV file is one line naming the flag, not a raw ENOENT / EISDIR.
+ * (A missing --data-dir is left to the loader, whose message says how to get the data set.)
+ */
+export async function checkDataPaths(data: string, dataDir: string | undefined): Promise<void> {
+  if (data.startsWith('csv:') && data.length > 4) await requireFile(data.slice(4), '--data');
+  if (dataDir !== undefined && existsSync(dataDir)) await requireDirectory(dataDir, '--data-dir');
 }
 
 /** Apply --threads (native thread pool) and --backend; returns the thread count in use. */

@@ -7,11 +7,13 @@
 import { Command, CommanderError } from 'commander';
 import * as dd from '../index.js';
 import { benchCommand } from './commands/bench.js';
+import { buildCommand } from './commands/build.js';
 import { compareCommand } from './commands/compare.js';
 import { infoCommand } from './commands/info.js';
 import { predictCommand } from './commands/predict.js';
 import { trainCommand } from './commands/train.js';
 import { QuietExit } from './distributed.js';
+import { fileSystemError } from './paths.js';
 
 /** Exit statuses: 0 ok, 1 failure (bad file, training error), 2 bad usage or arguments, 130 interrupted. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
@@ -23,7 +25,7 @@ export function program(): Command {
     .version(dd.version, '-v, --version')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
-  for (const cmd of [compareCommand(), benchCommand(), trainCommand(), predictCommand(), infoCommand()]) prog.addCommand(cmd.exitOverride().showHelpAfterError('(add --help for usage)'));
+  for (const cmd of [compareCommand(), benchCommand(), trainCommand(), predictCommand(), infoCommand(), buildCommand()]) prog.addCommand(cmd.exitOverride().showHelpAfterError('(add --help for usage)'));
   return prog;
 }
 
@@ -32,7 +34,8 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   try {
     await program().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
-  } catch (err) {
+  } catch (caught) {
+    const err = fileSystemError(caught) ?? caught;  // a raw ENOENT or EISDIR becomes one line in the house format
     if (err instanceof QuietExit) return err.code;  // a rank of a job whose rank 0 reported the error
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dendrite, tempDir } from './run.js';
+import { dendrite, dendriteIn, tempDir } from './run.js';
 
 describe('dendrite --help', () => {
   it('documents every command', async () => {
@@ -118,5 +118,89 @@ describe('dendrite train and predict', () => {
     expect(unknownKey.stderr).toMatch(/Expected one of layers, optimizer, lr, epochs, batchSize, seed for key "epoch" in .*k\.json but received an unknown key/);
     expect(noModel.code).toBe(1);
     expect(noModel.stderr).toMatch(/^dendrite: Expected a directory written by model\.save\(\)/);
+  });
+
+  it('validates each epoch on the last --validation-split of the training rows; the test split only in the final report', async () => {
+    const [text, json, quarter, none, bad] = await Promise.all([
+      dendrite(['train', '--data', 'moons', '--epochs', '3']),
+      dendrite(['train', '--data', 'moons', '--epochs', '3', '--json']),
+      dendrite(['train', '--data', 'moons', '--epochs', '3', '--json', '--validation-split', '0.25']),
+      dendrite(['train', '--data', 'moons', '--epochs', '3', '--json', '--validation-split', '0']),
+      dendrite(['train', '--data', 'moons', '--validation-split', '1']),
+    ]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^train: loss [\d.]+, accuracy [\d.]+%\nval: {3}loss [\d.]+, accuracy [\d.]+% \(the last 80 training rows\)\ntest: {2}loss [\d.]+, accuracy [\d.]+%$/m);
+    expect(text.stderr).toMatch(/epoch 3\/3: loss [\d.]+, accuracy [\d.]+, val loss [\d.]+, val accuracy [\d.]+/);
+    // moons: 800 training rows (the default 0.1 holds out the last 80) and 200 test rows
+    const doc = JSON.parse(json.stdout);
+    expect(doc.validationSplit).toBe(0.1);
+    expect(doc.rows).toEqual({ train: 720, validation: 80, test: 200 });
+    // the epochs' validation is the held-out training rows: the last epoch's val loss is theirs, not the test set's
+    const last = doc.history[doc.history.length - 1];
+    expect(last.valLoss).toBeCloseTo(doc.validation.loss, 5);
+    expect(last.valAccuracy).toBeCloseTo(doc.validation.accuracy, 9);
+    expect(Math.abs(last.valLoss - doc.test.loss)).toBeGreaterThan(1e-6);
+    expect(JSON.parse(quarter.stdout).rows).toEqual({ train: 600, validation: 200, test: 200 });
+    const without = JSON.parse(none.stdout);
+    expect(without.rows).toEqual({ train: 800, validation: 0, test: 200 });
+    expect(without.validation).toBeNull();
+    expect(without.history[0].valLoss).toBeUndefined();
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe('dendrite: Expected a number in [0, 1) for --validation-split but received "1"');
+  });
+
+  it('predict writes into dendrite-out/predict by default (its own folder beside compare\'s and bench\'s dendrite-out)', async () => {
+    const cwd = tempDir();
+    const trained = await dendriteIn(cwd, ['train', '--data', 'xor', '--epochs', '2', '--save', 'model', '--quiet']);
+    expect(trained.code, trained.stderr).toBe(0);
+    const r = await dendriteIn(cwd, ['predict', '--model', 'model', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).file).toBe(path.join('dendrite-out', 'predict', 'predictions.csv'));
+    expect(readFileSync(path.join(cwd, 'dendrite-out', 'predict', 'predictions.csv'), 'utf8')).toMatch(/^row,predicted,/);
+    const missing = await dendriteIn(cwd, ['predict', '--model', 'model', '--data', 'csv:rows.csv']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe('dendrite: Expected an existing file for --data but received "rows.csv" (not found)\n');
+    const help = await dendrite(['predict', '--help']);
+    expect(help.stdout).toMatch(/--out <dir>\s+directory for predictions\.csv \(default:\s+"dendrite-out\/predict"\)/);
+  });
+
+  it('reports missing files and directories where files belong in one line, without a stack (exit status 1)', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'file.txt');
+    writeFileSync(file, 'x\n');
+    const missing = path.join(dir, 'missing.csv');
+    const cases: [string[], string][] = [
+      [['train', '--data', `csv:${missing}`], `Expected an existing file for --data but received "${missing}" (not found)`],
+      [['train', '--data', `csv:${dir}`], `Expected a file for --data but received "${dir}" (a directory)`],
+      [['train', '--config', path.join(dir, 'model.json')], `Expected an existing file for --config but received "${path.join(dir, 'model.json')}" (not found)`],
+      [['train', '--config', dir], `Expected a file for --config but received "${dir}" (a directory)`],
+      [['train', '--save', file], `Expected a directory (or a path to create one) for --save but received "${file}" (a file)`],
+      [['train', '--data', 'mnist', '--data-dir', file], `Expected a directory for --data-dir but received "${file}" (a file)`],
+      [['predict', '--model', path.join(dir, 'gone')], `Expected an existing directory for --model but received "${path.join(dir, 'gone')}" (not found)`],
+      [['predict', '--model', file], `Expected a directory for --model but received "${file}" (a file)`],
+      [['compare', '--out', file], `Expected a directory (or a path to create one) for --out but received "${file}" (a file)`],
+      [['bench', '--quick', '--out', file], `Expected a directory (or a path to create one) for --out but received "${file}" (a file)`],
+    ];
+    const runs = await Promise.all(cases.map(([args]) => dendrite(args)));
+    runs.forEach((r, i) => {
+      expect(r.code, `${cases[i][0].join(' ')}: ${r.stderr}`).toBe(1);
+      expect(r.stderr).toBe(`dendrite: ${cases[i][1]}\n`);
+    });
+  });
+
+  it('words numeric ranges naturally (exit status 2)', async () => {
+    const cases: [string[], string][] = [
+      [['train', '--lr', '-1'], 'Expected a number > 0 for --lr but received "-1"'],
+      [['train', '--lr', '0'], 'Expected a number > 0 for --lr but received "0"'],
+      [['train', '--batch-size', '0'], 'Expected an integer >= 1 for --batch-size but received "0"'],
+      [['train', '--epochs', '1.5'], 'Expected an integer in [1, 1000000] for --epochs but received "1.5"'],
+      [['train', '--limit', '-3'], 'Expected an integer >= 1 for --limit but received "-3"'],
+      [['predict', '--model', '.', '--limit', '0'], 'Expected an integer >= 1 for --limit but received "0"'],
+    ];
+    const runs = await Promise.all(cases.map(([args]) => dendrite(args)));
+    runs.forEach((r, i) => {
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toBe(`dendrite: ${cases[i][1]}\n`);
+    });
   });
 });

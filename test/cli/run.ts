@@ -29,6 +29,15 @@ export function dendrite(args: string[], timeoutMs = 60_000): Promise<Ran> {
   });
 }
 
+/** `node dist/cli/bin.js ...args` in another working directory (for defaults relative to it, such as --out). */
+export function dendriteIn(cwd: string, args: string[], timeoutMs = 60_000): Promise<Ran> {
+  assertBuilt();
+  return new Promise((resolve) => {
+    execFile(process.execPath, [path.join(root, 'dist', 'cli', 'bin.js'), ...args], { cwd, timeout: timeoutMs, env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' }, maxBuffer: 1 << 26 },
+      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
+  });
+}
+
 /** `mpirun --oversubscribe -np <ranks> npx --no-install dendrite ...args` in the repository root (allowed as root). */
 export function mpiDendrite(ranks: number, args: string[], timeoutMs = 60_000): Promise<Ran> {
   assertBuilt();

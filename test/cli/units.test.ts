@@ -2,9 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { learningRate, OPTIMIZERS, parseLearningRates, parseList } from '../../src/cli/compare/grid.js';
 import { stat, summarize } from '../../src/cli/compare/summary.js';
-import { meanCurve } from '../../src/cli/compare/plots.js';
-import { niceTicks, smallMultiples } from '../../src/cli/plot/svg.js';
-import { parseIntegerFlag, parseIntegerList } from '../../src/cli/options.js';
+import { comparePlots, meanCurve } from '../../src/cli/compare/plots.js';
+import { DASHES, fitRange, lineStyle, niceTicks, PALETTE, smallMultiples } from '../../src/cli/plot/svg.js';
+import { describeRange, parseIntegerFlag, parseIntegerList, parseNumberFlag, POSITIVE } from '../../src/cli/options.js';
 import type { RunResult } from '../../src/cli/compare/run.js';
 
 describe('flag parsing', () => {
@@ -22,7 +22,8 @@ describe('flag parsing', () => {
     expect([learningRate('adam', 'batch', some), learningRate('sgd', 'batch', some), learningRate('rmsprop', 'batch', some)]).toEqual([0.001, 2, OPTIMIZERS.rmsprop.lr.batch]);
     expect([learningRate('adam', 'minibatch', {}, 784), learningRate('sgd', 'stochastic', {}, 784), learningRate('sgd', 'batch', some, 784)]).toEqual([0.003, 0.01, 2]);
     expect(() => parseLearningRates('lion=1')).toThrow(/for --lr but received "lion=1"/);
-    expect(() => parseLearningRates('adam=-1')).toThrow('Expected a positive number for --lr adam but received "-1"');
+    expect(() => parseLearningRates('adam=-1')).toThrow('Expected a number > 0 for --lr adam but received "-1"');
+    expect(() => parseLearningRates('-1')).toThrow('Expected a number > 0 for --lr but received "-1"');
   });
 
   it('validates integers and integer lists', () => {
@@ -31,6 +32,23 @@ describe('flag parsing', () => {
     expect(parseIntegerList('64,32', '--hidden')).toEqual([64, 32]);
     expect(parseIntegerList('none', '--hidden')).toEqual([]);
     expect(() => parseIntegerList('64,x', '--hidden')).toThrow('for --hidden but received "64,x"');
+  });
+
+  it('words ranges naturally: "a number > 0", "an integer >= 1", "a number in [0, 1)"', () => {
+    expect(describeRange('a number', POSITIVE)).toBe('a number > 0');
+    expect(describeRange('an integer', { min: 1 })).toBe('an integer >= 1');
+    expect(describeRange('a number', { min: 0, max: 1, maxExclusive: true })).toBe('a number in [0, 1)');
+    expect(describeRange('a number', { min: 0, max: 1, minExclusive: true })).toBe('a number in (0, 1]');
+    expect(describeRange('a number', { max: 10, maxExclusive: true })).toBe('a number < 10');
+    expect(describeRange('a number', {})).toBe('a number');
+    expect(parseNumberFlag('0.5', '--lr', POSITIVE)).toBe(0.5);
+    expect(() => parseNumberFlag('-1', '--lr', POSITIVE)).toThrow('Expected a number > 0 for --lr but received "-1"');
+    expect(() => parseNumberFlag('0', '--lr', POSITIVE)).toThrow('Expected a number > 0 for --lr but received "0"');
+    expect(() => parseNumberFlag('Infinity', '--lr', POSITIVE)).toThrow('Expected a number > 0');
+    expect(parseNumberFlag('0', '--split', { min: 0, max: 1, maxExclusive: true })).toBe(0);
+    expect(() => parseNumberFlag('1', '--split', { min: 0, max: 1, maxExclusive: true })).toThrow('Expected a number in [0, 1) for --split but received "1"');
+    expect(() => parseIntegerFlag('0', '--n')).toThrow('Expected an integer >= 1 for --n but received "0"');
+    expect(() => parseIntegerFlag('2000', '--threads', 1, 1024)).toThrow('Expected an integer in [1, 1024] for --threads but received "2000"');
   });
 });
 
@@ -77,6 +95,46 @@ describe('plots', () => {
     expect(svg.match(/<path /g)).toHaveLength(3);
     expect(svg).not.toContain('NaN');
     expect(svg.match(/<line x1="\d+(\.\d+)?" y1="[\d.]+" x2="[\d.]+" y2="[\d.]+" stroke="#/g)!.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('fits the accuracy axis to the data: round limits, a small margin, within [0, 1]', () => {
+    expect(fitRange(0.33, 0.98, [0, 1])).toEqual({ lo: 0.2, hi: 1 });
+    expect(fitRange(0.85, 0.89, [0, 1])).toEqual({ lo: 0.845, hi: 0.895 });
+    expect(fitRange(1, 1, [0, 1])).toEqual({ lo: 0.95, hi: 1 });
+    expect(fitRange(0, 0, [0, 1])).toEqual({ lo: 0, hi: 0.05 });
+    expect(fitRange(2, 7)).toEqual({ lo: 1, hi: 8 });
+    for (const [min, max] of [[0.12, 0.91], [0.5, 0.51], [0.9, 1]]) {
+      const { lo, hi } = fitRange(min, max, [0, 1]);
+      expect(lo).toBeLessThanOrEqual(min);
+      expect(hi).toBeGreaterThanOrEqual(max);
+      expect(hi - lo).toBeLessThan((max - min) * 1.6 + 0.011);
+    }
+    // the chart's ticks follow the fitted range, not 0..1
+    const svg = smallMultiples([{ title: 'relu', series: [{ name: 'adam', values: [0.81, 0.86, 0.88] }] }], { title: 'Accuracy', xLabel: 'epoch', yLabel: 'accuracy', yBounds: [0, 1] });
+    const ticks = [...svg.matchAll(/text-anchor="end" fill="#555">([\d.]+)</g)].map((m) => Number(m[1]));
+    expect(Math.min(...ticks)).toBeGreaterThanOrEqual(0.8);
+    expect(Math.max(...ticks)).toBeLessThanOrEqual(0.9);
+  });
+
+  it('gives every optimizer of a compare grid its own (colour, dash) pair, the same in every panel', () => {
+    const optimizers = Object.keys(OPTIMIZERS);
+    const runs: RunResult[] = ['linear', 'relu', 'tanh'].flatMap((activation) => optimizers.map((optimizer, i) => ({
+      ...run(activation, optimizer, 1, 0.5 + i / 40), curves: { loss: [1, 0.5], accuracy: [0.4, 0.6], valLoss: [1, 0.6], valAccuracy: [0.45, 0.5 + i / 40] },
+    })));
+    for (const plot of comparePlots(runs, 'spirals', 1)) {
+      const legend = [...plot.svg.matchAll(/<line [^>]*?stroke="(#[0-9a-f]{6})"(?: stroke-dasharray="([\d. ]+)")? stroke-width="2.5"\/>\n<text [^>]*>([^<]+)</g)]
+        .map((m) => ({ name: m[3], style: `${m[1]}|${m[2] ?? ''}` }));
+      expect(legend.map((l) => l.name)).toEqual(optimizers);
+      expect(new Set(legend.map((l) => l.style)).size).toBe(optimizers.length);
+      const lines = [...plot.svg.matchAll(/<path d="[^"]*" fill="none" stroke="(#[0-9a-f]{6})"(?: stroke-dasharray="([\d. ]+)")?[^>]*><title>([^<]+)</g)];
+      expect(lines).toHaveLength(3 * optimizers.length);
+      for (const m of lines) expect(`${m[1]}|${m[2] ?? ''}`).toBe(legend.find((l) => l.name === m[3])!.style);
+    }
+    // the fixed palette, cycled deterministically: distinct pairs well beyond the 11 optimizers
+    const pairs = Array.from({ length: PALETTE.length * DASHES.length }, (_, i) => `${lineStyle(i).color}|${lineStyle(i).dash}`);
+    expect(new Set(pairs).size).toBe(pairs.length);
+    expect(lineStyle(pairs.length)).toEqual(lineStyle(0));
+    expect(new Set(Array.from({ length: PALETTE.length }, (_, i) => lineStyle(i).color)).size).toBe(PALETTE.length);
   });
 
   it('picks round ticks', () => {

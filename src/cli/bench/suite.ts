@@ -173,10 +173,10 @@ async function trainingRow(s: BenchSettings, x: Float32Array, y: Int32Array): Pr
     model.compile({ optimizer: new dd.optimizers.Adam({ lr: 1e-3 }), loss: 'softmaxCrossEntropy' });
     const xt = dd.tensor(x.subarray(0, rows * MLP[0]), [rows, MLP[0]]);
     const yt = y.subarray(0, rows);
-    await model.fit(xt, yt, { epochs: 1, batchSize: 128, seed: 1 });
+    await model.fit(xt, yt, { epochs: 1, batchSize: 128, seed: 1, verbose: 0 });
     const t0 = performance.now();
     const stop: dd.Callback = { onEpochEnd: (_e, _l, control) => { if (performance.now() - t0 >= s.window * 1000) control.stopTraining = true; } };
-    const h = await model.fit(xt, yt, { epochs: 1e6, batchSize: 128, seed: 2, callbacks: [stop] });
+    const h = await model.fit(xt, yt, { epochs: 1e6, batchSize: 128, seed: 2, callbacks: [stop], verbose: 0 });
     row[b] = (rows * h.history.loss.length) / ((performance.now() - t0) / 1000);
   }
   return row;

@@ -1,5 +1,5 @@
 /** `dendrite bench`: the short benchmark suite, as a table and JSON. */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
@@ -7,6 +7,7 @@ import * as dd from '../../index.js';
 import { addOutputOptions, applyRuntime, paragraphs } from '../common.js';
 import { jsonNumbers, Output } from '../output.js';
 import { ProgressBar } from '../progress.js';
+import { makeOutputDirectory, requireOutputDirectory } from '../paths.js';
 import { textTable } from '../report/table.js';
 import { FULL, QUICK, runBench, type BenchRow } from '../bench/suite.js';
 
@@ -40,6 +41,7 @@ export function benchCommand(): Command {
 async function runBenchCommand(flags: BenchFlags): Promise<void> {
   const out = new Output(flags);
   const threads = applyRuntime(flags.threads, undefined);
+  await requireOutputDirectory(flags.out, '--out');
   const settings = { ...(flags.quick ? QUICK : FULL), peers: flags.peers };
   const bar = new ProgressBar(out.progress, settings.peers ? 8 : 7, 'bench');
   const t0 = performance.now();
@@ -57,7 +59,7 @@ async function runBenchCommand(flags: BenchFlags): Promise<void> {
     rows,
     notes,
   };
-  await mkdir(flags.out, { recursive: true });
+  await makeOutputDirectory(flags.out, '--out');
   const file = path.join(flags.out, 'bench.json');
   await writeFile(file, `${JSON.stringify(result, jsonNumbers, 2)}\n`);
   out.result({ ...result, file });

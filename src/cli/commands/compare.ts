@@ -12,6 +12,7 @@ import { argumentError, headRows, type Dataset } from '../../data/index.js';
 import { addDataOptions, addOutputOptions, applyRuntime, loadFromFlags, type DataFlags, paragraphs } from '../common.js';
 import { jobLine, onRoot, QuietExit, rankOutput, withRankInterrupt } from '../distributed.js';
 import { parseIntegerFlag, parseIntegerList, parseNumberFlag } from '../options.js';
+import { requireOutputDirectory } from '../paths.js';
 import { ProgressBar } from '../progress.js';
 import {
   activationChoices, DEFAULT_ACTIVATIONS, DEFAULT_OPTIMIZERS, MODES, OPTIMIZERS, parseLearningRates, parseList, type Mode,
@@ -133,6 +134,7 @@ async function runCompare(flags: CompareFlags): Promise<void> {
   const batchSize = parseIntegerFlag(flags.batchSize, '--batch-size');
   const seeds = parseIntegerFlag(flags.seeds, '--seeds', 1, 1000);
   const lr = parseLearningRates(flags.lr);
+  await requireOutputDirectory(flags.out, '--out');  // before the grid runs, not after it
   let data = await loadFromFlags(flags, { shape: kind === 'cnn' ? 'image' : 'flat' });
   const defaults = dataDefaults(data, kind);
   if (defaults.limit !== undefined && flags.limit === undefined && data.train.rows > defaults.limit) {
@@ -145,7 +147,7 @@ async function runCompare(flags: CompareFlags): Promise<void> {
     data, model: kind, activations, optimizers, modes, seeds, batchSize, lr,
     epochs: flags.epochs === undefined ? defaults.epochs : parseIntegerFlag(flags.epochs, '--epochs', 1, 1e6),
     hidden: flags.hidden === undefined ? defaults.hidden : parseIntegerList(flags.hidden, '--hidden'),
-    target: flags.target === undefined ? data.targetAccuracy : parseNumberFlag(flags.target, '--target', 0, 1),
+    target: flags.target === undefined ? data.targetAccuracy : parseNumberFlag(flags.target, '--target', { min: 0, max: 1 }),
   };
   const total = activations.length * optimizers.length * modes.length * seeds;
   const started = performance.now();

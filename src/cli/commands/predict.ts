@@ -4,7 +4,7 @@
  * every row of a CSV file (with or without its label column). Writes
  * predictions.csv and reports the accuracy when labels are known.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
@@ -13,6 +13,7 @@ import * as dd from '../../index.js';
 import { applyScaling, argumentError, dataError, readCsvRows, splitCsvLine, type Split } from '../../data/index.js';
 import { addOutputOptions, applyRuntime, loadFromFlags, paragraphs } from '../common.js';
 import { parseIntegerFlag } from '../options.js';
+import { makeOutputDirectory, requireDirectory, requireFile, requireOutputDirectory } from '../paths.js';
 import { Output } from '../output.js';
 import { csvText, textTable } from '../report/table.js';
 import { readDataFile, DATA_FILE, type SavedData } from '../train/data-file.js';
@@ -30,6 +31,9 @@ interface PredictFlags {
   json?: boolean;
 }
 
+/** predict's default --out: its own folder under dendrite-out, where compare and bench write. */
+export const PREDICT_OUT = path.join('dendrite-out', 'predict');
+
 /** The `predict` command. */
 export function predictCommand(): Command {
   const cmd = new Command('predict')
@@ -37,15 +41,16 @@ export function predictCommand(): Command {
     .description(paragraphs([
       'Load a model saved by `dendrite train --save` and predict --data: the test split of a named data set',
       '(spirals, fashion-mnist, ...), or every row of csv:<file>, with or without its label column (the',
-      'features are scaled as in training). Writes predictions.csv into --out; prints the accuracy when',
-      'labels are known. Default --data: the data set the model was trained on.',
+      'features are scaled as in training). Writes predictions.csv into --out (default dendrite-out/predict,',
+      'next to compare\'s and bench\'s results in dendrite-out); prints the accuracy when labels are known.',
+      'Default --data: the data set the model was trained on.',
     ]))
     .requiredOption('--model <dir>', 'directory written by `dendrite train --save` (or model.save)')
     .option('--data <name>', 'data set (default: the one recorded at training)')
     .option('--data-dir <dir>', 'directory of MNIST-format IDX files')
     .option('--label-column <column>', 'csv: the label column (default: as in training)')
     .option('--limit <rows>', 'predict at most this many rows')
-    .option('--out <dir>', 'directory for predictions.csv', 'dendrite-out')
+    .option('--out <dir>', 'directory for predictions.csv', PREDICT_OUT)
     .option('--backend <name>', 'cpu (native, default) or js')
     .option('--threads <n>', 'native threads (default: all cores)');
   addOutputOptions(cmd);
@@ -55,11 +60,13 @@ export function predictCommand(): Command {
 async function runPredict(flags: PredictFlags): Promise<void> {
   const out = new Output(flags);
   applyRuntime(flags.threads, flags.backend);
+  const limit = flags.limit === undefined ? undefined : parseIntegerFlag(flags.limit, '--limit');
+  await requireDirectory(flags.model, '--model');
+  await requireOutputDirectory(flags.out, '--out');
   const model = await dd.loadModel(flags.model);
-  const saved = await readDataFile(flags.model);
+  const saved = (await readDataFile(flags.model)) ?? savedPreprocessing(model);
   const spec = flags.data ?? saved?.data;
   if (!spec) throw argumentError('--data', `a data set (the model directory has no ${DATA_FILE} recording one)`, 'none');
-  const limit = flags.limit === undefined ? undefined : parseIntegerFlag(flags.limit, '--limit');
   const { split, classNames, labeled } = await rowsToPredict(spec, flags, saved, limit);
   if (model.inputSize !== split.x.length / Math.max(1, split.rows)) {
     throw dataError(`--data ${spec}`, `rows of ${model.inputSize} features (the model's input size)`, `rows of ${split.x.length / Math.max(1, split.rows)} features`);
@@ -77,7 +84,7 @@ async function runPredict(flags: PredictFlags): Promise<void> {
   const correct = predictions.filter((p) => p.label === p.predicted).length;
   const accuracy = labeled && split.rows > 0 ? correct / split.rows : null;
   const name = (c: number | null) => (c === null ? '' : classNames?.[c] ?? String(c));
-  await mkdir(flags.out, { recursive: true });
+  await makeOutputDirectory(flags.out, '--out');
   const file = path.join(flags.out, 'predictions.csv');
   await writeFile(file, csvText(['row', 'predicted', 'predicted_name', 'confidence', 'label', 'label_name'],
     predictions.map((p, r) => [r, p.predicted, name(p.predicted), p.confidence.toFixed(5), p.label ?? '', name(p.label)])));
@@ -92,10 +99,22 @@ async function runPredict(flags: PredictFlags): Promise<void> {
   else out.print(`Wrote ${file}`);
 }
 
+/**
+ * A model saved from the library (no dendrite-data.json) may carry its preprocessing in
+ * model.json (dd.data.setPreprocessing): its feature scaling and class names apply the same way.
+ */
+function savedPreprocessing(model: dd.Sequential): SavedData | null {
+  const p = dd.data.preprocessingOf(model);
+  if (!p) return null;
+  const scaling = p.scaler ? p.scaler.toJSON() : undefined;
+  return { data: '', features: model.inputSize, classes: model.outputSize, classNames: p.labels?.classes, scaling };
+}
+
 /** The rows to predict: a CSV file's rows (scaled as in training) or a named data set's test split. */
 async function rowsToPredict(spec: string, flags: PredictFlags, saved: SavedData | null, limit: number | undefined): Promise<{ split: Split; classNames?: string[]; labeled: boolean }> {
   if (spec.startsWith('csv:')) {
     const file = spec.slice(4);
+    await requireFile(file, '--data');
     const width = await csvWidth(file);
     const unlabeled = saved !== null && width === saved.features;
     const rows = await readCsvRows(file, {

@@ -4,6 +4,7 @@
  */
 import * as dd from '../../index.js';
 import { argumentError } from '../../data/index.js';
+import { parseNumberFlag, POSITIVE } from '../options.js';
 
 /** The flavours of gradient descent: how many rows each step sees. */
 export const MODES = ['batch', 'stochastic', 'minibatch'] as const;
@@ -81,11 +82,7 @@ export function parseList(value: string, flag: string, allowed: readonly string[
  */
 export function parseLearningRates(value: string | undefined): Record<string, number> {
   if (value === undefined) return {};
-  const positive = (text: string, name: string) => {
-    const n = Number(text);
-    if (text.trim() === '' || !Number.isFinite(n) || n <= 0) throw argumentError(name, 'a positive number', JSON.stringify(text));
-    return n;
-  };
+  const positive = (text: string, name: string) => parseNumberFlag(text, name, POSITIVE);
   if (!value.includes('=')) {
     const lr = positive(value, '--lr');
     return Object.fromEntries(Object.keys(OPTIMIZERS).map((o) => [o, lr]));

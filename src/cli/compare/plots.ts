@@ -1,6 +1,8 @@
 /**
  * compare's curves: for each mode, training loss and validation accuracy per
  * epoch, one panel per activation and one line per optimizer (means over seeds).
+ * Every optimizer keeps one colour and dash pattern across the panels (lineStyle,
+ * by its place in the grid); the accuracy axis is fitted to the data within [0, 1].
  */
 import { smallMultiples, type Panel } from '../plot/svg.js';
 import type { Curves, RunResult } from './run.js';
@@ -38,8 +40,8 @@ export function comparePlots(runs: readonly RunResult[], dataName: string, seeds
     plots.push({
       name: `accuracy-${mode}`,
       svg: smallMultiples(panels(ofMode, 'valAccuracy'), {
-        title: `Validation accuracy per epoch (${what})`, subtitle: 'one panel per activation, one line per optimizer',
-        xLabel: 'epoch', yLabel: 'accuracy', yMin: 0, yMax: 1,
+        title: `Validation accuracy per epoch (${what})`, subtitle: 'one panel per activation, one line per optimizer; y axis fitted to the data',
+        xLabel: 'epoch', yLabel: 'accuracy', yBounds: [0, 1],
       }),
     });
   }

@@ -2,9 +2,10 @@
  * compare's outputs: the ranked table (terminal and Markdown), results.json,
  * results.csv, results.md and the plots (SVG, and PNG when a renderer loads).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { jsonNumbers } from '../output.js';
+import { makeOutputDirectory } from '../paths.js';
 import { svgToPng } from '../plot/png.js';
 import { csvText, markdownTable, textTable, type Align } from '../report/table.js';
 import { comparePlots, modeLabel } from './plots.js';
@@ -104,7 +105,7 @@ export function fmtRate(v: number): string {
  * @returns the paths written, and a note when PNG rendering is unavailable
  */
 export async function writeCompareFiles(dir: string, report: CompareReport, plots = true): Promise<{ files: string[]; note?: string }> {
-  await mkdir(dir, { recursive: true });
+  await makeOutputDirectory(dir, '--out');
   const files: string[] = [];
   const put = async (name: string, data: string | Uint8Array) => {
     const file = path.join(dir, name);

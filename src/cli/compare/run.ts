@@ -164,7 +164,7 @@ export async function trainOne(config: CompareConfig, cell: GridCell, hooks: Gri
     await model.fit(x, data.train.y, {
       epochs: config.epochs, batchSize: batchSizeOf(cell.mode, config.batchSize), shuffle: true, seed: cell.seed,
       validationData: [vx, data.test.y], callbacks: [recorder, dd.callbacks.terminateOnNaN()], signal: hooks.signal,
-      distributed: hooks.distributed,
+      distributed: hooks.distributed, verbose: 0,
     });
   } catch (err) {
     if (isAbort(err)) status = 'aborted';

@@ -71,7 +71,7 @@ export async function compareWithJs(c: VersusJsConfig, options: { budgetSeconds?
       },
     };
     const history = await model.fit(x, split.y, {
-      epochs, batchSize: batchSizeOf(c.mode, c.batchSize), shuffle: true, seed: 1, callbacks: [stopper], signal: options.signal,
+      epochs, batchSize: batchSizeOf(c.mode, c.batchSize), shuffle: true, seed: 1, callbacks: [stopper], signal: options.signal, verbose: 0,
     });
     const seconds = (performance.now() - t0) / 1000;
     const ran = history.history.loss.length;

@@ -1,7 +1,8 @@
 /**
  * SVG to PNG through @resvg/resvg-js (a prebuilt Rust renderer shipped as
  * per-platform npm packages; nothing is downloaded or compiled at install).
- * Optional: when it cannot be loaded on this platform, plots stay SVG only.
+ * An optional peer dependency: PNG copies are written only where the user
+ * installed it (`npm install @resvg/resvg-js`); plots are always SVG.
  */
 import { createRequire } from 'node:module';
 
@@ -18,7 +19,10 @@ function resvg(): ResvgModule | null {
       cached = createRequire(__filename)('@resvg/resvg-js') as ResvgModule;
     } catch (err) {
       cached = null;
-      whyMissing = String((err as Error).message).split('\n')[0];
+      const code = (err as NodeJS.ErrnoException).code;
+      whyMissing = code === 'MODULE_NOT_FOUND'
+        ? '@resvg/resvg-js is not installed; npm install @resvg/resvg-js adds PNG copies'
+        : String((err as Error).message).split('\n')[0];
     }
   }
   return cached;

@@ -24,15 +24,44 @@ export interface ChartOptions {
   yLabel: string;
   /** Logarithmic y axis (non-positive values are dropped). */
   logY?: boolean;
-  /** Fixed y range; default: the data's range (shared by all panels). */
+  /**
+   * Fixed y range; default: fitted to the data (shared by all panels): its min and max plus a
+   * 5% margin, rounded out to round values (see fitRange).
+   */
   yMin?: number;
   yMax?: number;
+  /** Limits the fitted y range never crosses, e.g. [0, 1] for accuracy. Default: none. */
+  yBounds?: readonly [number, number];
   /** Panels per row. Default: up to 4. */
   columns?: number;
 }
 
-/** A categorical palette (Tableau 10 plus two), colour-blind friendly enough for 8-12 lines. */
-export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac', '#17becf', '#393b79'];
+/** Paul Tol's "muted" palette (9 colours told apart with the common colour-vision deficiencies), ordered so the light sand does not get the thin dotted dash. */
+export const PALETTE = ['#cc6677', '#332288', '#117733', '#ddcc77', '#88ccee', '#882255', '#44aa99', '#999933', '#aa4499'];
+
+/** Dash patterns (stroke-dasharray; '' is solid), so lines differ without colour too (and in greyscale print). */
+export const DASHES = ['', '7 3', '2 2.5', '9 3 2 3'];
+
+/** The look of one line. */
+export interface LineStyle {
+  color: string;
+  /** A stroke-dasharray value; '' for a solid line. */
+  dash: string;
+}
+
+/**
+ * The style of the i-th series: colour and dash both cycle, together. Their counts (9, 4) have
+ * no common factor, so the first 36 series get distinct (colour, dash) pairs, and the first 9
+ * distinct colours; neighbours in the order differ in both.
+ */
+export function lineStyle(index: number): LineStyle {
+  return { color: PALETTE[index % PALETTE.length], dash: DASHES[index % DASHES.length] };
+}
+
+/** SVG attributes of a line style. */
+function strokeOf(style: LineStyle): string {
+  return `stroke="${style.color}"${style.dash ? ` stroke-dasharray="${style.dash}"` : ''}`;
+}
 
 const PANEL_W = 300;
 const PANEL_H = 210;
@@ -41,11 +70,12 @@ const FONT = "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\"";
 
 /**
  * Render panels of line series into one SVG document. Series with the same
- * name share a colour across panels; the legend lists every name once.
+ * name share a style (colour and dash, by order of first appearance: lineStyle)
+ * across panels; the legend lists every name once.
  */
 export function smallMultiples(panels: readonly Panel[], options: ChartOptions): string {
   const names = [...new Set(panels.flatMap((p) => p.series.map((s) => s.name)))];
-  const color = (name: string) => PALETTE[names.indexOf(name) % PALETTE.length];
+  const style = (name: string) => lineStyle(names.indexOf(name));
   const columns = Math.max(1, Math.min(options.columns ?? 4, panels.length));
   const rowsOfPanels = Math.ceil(panels.length / columns);
   const legendRows = Math.ceil(names.length / 6);
@@ -64,15 +94,15 @@ export function smallMultiples(panels: readonly Panel[], options: ChartOptions):
   panels.forEach((panel, i) => {
     const ox = 10 + (i % columns) * PANEL_W;
     const oy = header + Math.floor(i / columns) * PANEL_H;
-    out.push(renderPanel(panel, ox, oy, { lo, hi, xMax, logY: options.logY ?? false, color, options }));
+    out.push(renderPanel(panel, ox, oy, { lo, hi, xMax, logY: options.logY ?? false, style, options }));
   });
   const ly = header + rowsOfPanels * PANEL_H + 16;
   const slot = Math.min(160, (width - 20) / Math.min(6, names.length || 1));
   names.forEach((name, i) => {
     const x = 20 + (i % 6) * slot;
     const y = ly + Math.floor(i / 6) * 20;
-    out.push(`<line x1="${x}" y1="${y}" x2="${x + 22}" y2="${y}" stroke="${color(name)}" stroke-width="2.5"/>`);
-    out.push(`<text x="${x + 28}" y="${y + 4}" font-size="12" fill="#222">${esc(name)}</text>`);
+    out.push(`<line x1="${x}" y1="${y}" x2="${x + 30}" y2="${y}" ${strokeOf(style(name))} stroke-width="2.5"/>`);
+    out.push(`<text x="${x + 36}" y="${y + 4}" font-size="12" fill="#222">${esc(name)}</text>`);
   });
   out.push('</svg>');
   return `${out.join('\n')}\n`;
@@ -83,7 +113,7 @@ interface Frame {
   hi: number;
   xMax: number;
   logY: boolean;
-  color: (name: string) => string;
+  style: (name: string) => LineStyle;
   options: ChartOptions;
 }
 
@@ -120,7 +150,7 @@ function renderPanel(panel: Panel, ox: number, oy: number, f: Frame): string {
         points.length = 0;
       }
     });
-    if (paths.length) parts.push(`<path d="${paths.join(' ')}" fill="none" stroke="${f.color(s.name)}" stroke-width="1.6" stroke-linejoin="round"><title>${esc(s.name)}</title></path>`);
+    if (paths.length) parts.push(`<path d="${paths.join(' ')}" fill="none" ${strokeOf(f.style(s.name))} stroke-width="1.8" stroke-linejoin="round"><title>${esc(s.name)}</title></path>`);
   }
   parts.push('</g>');
   return parts.join('\n');
@@ -128,24 +158,52 @@ function renderPanel(panel: Panel, ox: number, oy: number, f: Frame): string {
 
 function yRange(panels: readonly Panel[], o: ChartOptions): { lo: number; hi: number } {
   const values = panels.flatMap((p) => p.series.flatMap((s) => s.values.filter((v) => Number.isFinite(v) && (!o.logY || v > 0))));
-  let lo = o.yMin ?? (values.length ? Math.min(...values) : 0);
-  let hi = o.yMax ?? (values.length ? Math.max(...values) : 1);
+  const min = values.length ? values.reduce((a, b) => Math.min(a, b)) : 0;
+  const max = values.length ? values.reduce((a, b) => Math.max(a, b)) : 1;
   if (o.logY) {
-    lo = 10 ** Math.floor(Math.log10(lo > 0 ? lo : 1e-3));
-    hi = 10 ** Math.ceil(Math.log10(hi > 0 ? hi : 1));
+    const lo = 10 ** Math.floor(Math.log10(o.yMin ?? (min > 0 ? min : 1e-3)));
+    let hi = 10 ** Math.ceil(Math.log10(o.yMax ?? (max > 0 ? max : 1)));
     if (hi <= lo) hi = lo * 10;
-  } else if (hi <= lo) {
-    hi = lo + 1;
+    return { lo, hi };
   }
-  return { lo, hi };
+  const fitted = fitRange(min, max, o.yBounds);
+  const lo = o.yMin ?? fitted.lo;
+  const hi = o.yMax ?? fitted.hi;
+  return hi > lo ? { lo, hi } : { lo, hi: lo + 1 };
+}
+
+/**
+ * A linear axis range fitted to data in [min, max]: a 5% margin on each side, rounded out
+ * to a round step (about a tenth of the range), then kept within `bounds` (e.g. [0, 1] for
+ * accuracy). A single value gets a window of ±5% of it (±0.05 around 0).
+ */
+export function fitRange(min: number, max: number, bounds?: readonly [number, number]): { lo: number; hi: number } {
+  const span = max - min;
+  const pad = span > 0 ? span * 0.05 : Math.abs(max) * 0.05 || 0.05;
+  let lo = min - pad;
+  let hi = max + pad;
+  const step = niceStep((hi - lo) / 10);
+  lo = Math.floor(lo / step) * step;
+  hi = Math.ceil(hi / step) * step;
+  if (bounds) {
+    lo = Math.min(Math.max(lo, bounds[0]), bounds[1]);
+    hi = Math.max(Math.min(hi, bounds[1]), bounds[0]);
+  }
+  lo = Number(lo.toPrecision(12));
+  hi = Number(hi.toPrecision(12));
+  return hi > lo ? { lo, hi } : { lo: Math.min(lo, hi - step), hi };
+}
+
+/** The round step (1, 2 or 5 times a power of ten) at or above `raw`. */
+function niceStep(raw: number): number {
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  return [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw * (1 - 1e-9)) ?? 10 * mag;
 }
 
 /** About `count` round tick values covering [lo, hi]. */
 export function niceTicks(lo: number, hi: number, count: number): number[] {
   if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / count;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  const step = niceStep((hi - lo) / count);
   const ticks: number[] = [];
   for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(Number(t.toPrecision(12)));
   return ticks;
