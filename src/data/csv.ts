@@ -6,6 +6,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { LabelEncoder } from './label-encoder.js';
 import { applyScaling, argumentError, dataError, fitScaling, splitRows, type Dataset, type Scaling, type Split } from './dataset.js';
 
 /** Options of the CSV readers. */
@@ -139,7 +140,7 @@ function resolveLabelColumn(column: string | number | null | undefined, header: 
   return index;
 }
 
-/** Labels to class indices: integers are used as they are, other strings map to their sorted order (or the given names). */
+/** Labels to class indices: integers are used as they are, other strings map to their sorted order (a LabelEncoder), or to the given names. */
 function encodeLabels(labels: string[], known: string[] | undefined, file: string): { y: Int32Array; classNames: string[] } {
   const y = new Int32Array(labels.length);
   if (known) {
@@ -157,10 +158,8 @@ function encodeLabels(labels: string[], known: string[] | undefined, file: strin
     if (max > 65535) throw dataError(`the labels of ${file}`, 'class indices up to 65535', String(max));
     return { y, classNames: Array.from({ length: max + 1 }, (_, i) => String(i)) };
   }
-  const classNames = [...new Set(labels)].sort();
-  const index = new Map(classNames.map((name, i) => [name, i]));
-  labels.forEach((l, i) => { y[i] = index.get(l)!; });
-  return { y, classNames };
+  const encoder = new LabelEncoder().fit(labels);
+  return { y: encoder.transform(labels), classNames: encoder.classes };
 }
 
 function isNumber(cell: string): boolean {

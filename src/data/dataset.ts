@@ -2,7 +2,7 @@
  * The in-memory shape of a classification data set, shared by every loader:
  * float32 features, row-major [rows, features], and int32 class indices.
  */
-import { DendriteError } from '../index.js';
+import { DendriteError } from '../errors.js';
 
 /** One split of a data set: `rows` rows of `features` floats and their class indices. */
 export interface Split {

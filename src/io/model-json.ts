@@ -1,7 +1,9 @@
 /**
  * model.json, the description of a saved model: the architecture, the compile
- * options, which files hold the weights and optimizer state, and the versions.
+ * options, which files hold the weights and optimizer state, the versions and
+ * the optional preprocessing (feature scaling, class names).
  */
+import type { PreprocessingJson } from '../data/preprocessing.js';
 import type { CompileConfig } from '../model/sequential.js';
 import { describe } from '../errors.js';
 import { isPlainObject } from '../validate.js';
@@ -31,6 +33,12 @@ export interface ModelJson {
   compile: CompileConfig | null;
   /** Whether optimizer.safetensors belongs to this save. */
   includesOptimizer: boolean;
+  /**
+   * The model's preprocessing (dd.data.setPreprocessing), when it has one: the feature
+   * `scaling` ({ mean, std }) and the `classNames` of its outputs. Optional: files
+   * without it load as before.
+   */
+  preprocessing?: PreprocessingJson;
 }
 
 /**
@@ -62,5 +70,6 @@ export function parseModelJson(text: string, source: string): ModelJson {
   field('compile', compile === null || (isPlainObject(compile) && isPlainObject(compile.optimizer) && typeof compile.loss === 'string'
     && isPlainObject(compile.lossOptions) && Array.isArray(compile.metrics)),
   'null or an object { optimizer, loss, lossOptions, metrics }');
+  field('preprocessing', json.preprocessing === undefined || isPlainObject(json.preprocessing), 'an object { scaling?, classNames? } (or no field)');
   return json as unknown as ModelJson;
 }

@@ -1,7 +1,8 @@
 /**
  * Writing models: model.save(dir) (model.json + weights.safetensors +
- * optionally optimizer.safetensors, replaced atomically) and
- * model.saveWeights(file) in the dendrite or torch layout.
+ * optionally optimizer.safetensors, replaced atomically), the same files for
+ * model.toBuffer() (serializeModel) and model.saveWeights(file) in the dendrite
+ * or torch layout.
  *
  * Every byte is produced synchronously when the call starts, so a training
  * step that runs while the files are written cannot tear the snapshot.
@@ -13,7 +14,8 @@ import { DendriteError, invalidParameter } from '../errors.js';
 import type { Sequential } from '../model/sequential.js';
 import { checkBoolean, checkOneOf, checkOptions } from '../validate.js';
 import { version } from '../version.js';
-import { writeFileAtomic, writeFilesAtomic, type FileContents } from './atomic.js';
+import { preprocessingOf } from '../data/preprocessing.js';
+import { writeFileAtomic, writeFilesAtomic } from './atomic.js';
 import { layerStateMetadata } from './layer-state.js';
 import { WEIGHTS_LAYOUTS, weightsToTensors, type WeightsLayout } from './layout.js';
 import { FORMAT_VERSION, MODEL_FILE, MODEL_FORMAT, OPTIMIZER_FILE, WEIGHTS_FILE, type ModelJson } from './model-json.js';
@@ -60,9 +62,19 @@ export interface SaveWeightsOptions {
   layout?: WeightsLayout;
 }
 
-/** model.save(): see SaveOptions. The model must be idle (checked by the caller). */
-export async function saveModel(model: Sequential, dir: string, options?: SaveOptions): Promise<void> {
-  if (typeof dir !== 'string' || dir === '') throw invalidParameter('dir', 'a directory path', dir);
+/** One file of a saved model: its name in the save (model.json, weights.safetensors, ...) and its bytes. */
+export interface ModelFile {
+  name: string;
+  data: Uint8Array;
+}
+
+/**
+ * The files of a save, in commit order (model.json last): the one serialisation behind
+ * model.save(dir) (one file each) and model.toBuffer() (one container). Every byte is
+ * produced here, synchronously, so the snapshot cannot tear. The model must be idle
+ * (checked by the caller).
+ */
+export function serializeModel(model: Sequential, options?: SaveOptions): ModelFile[] {
   const o = checkOptions(options, ['includeOptimizer']);
   const optimizer = model.optimizer;
   const include = o.includeOptimizer === undefined ? optimizer !== null && optimizer.iterations > 0 : checkBoolean(o.includeOptimizer, 'includeOptimizer');
@@ -70,13 +82,14 @@ export async function saveModel(model: Sequential, dir: string, options?: SaveOp
     throw new DendriteError('Expected a compiled model for includeOptimizer: true but received an uncompiled model', 'ERR_DENDRITE_INVALID_STATE');
   }
   const saveId = randomUUID();
-  const files: FileContents[] = [
-    { path: path.join(dir, WEIGHTS_FILE), data: serializeSafetensors(weightsToTensors(model, 'dendrite'), { layout: 'dendrite', saveId, ...layerStateMetadata(model.layers) }) },
+  const files: ModelFile[] = [
+    { name: WEIGHTS_FILE, data: serializeSafetensors(weightsToTensors(model, 'dendrite'), { layout: 'dendrite', saveId, ...layerStateMetadata(model.layers) }) },
   ];
   if (include) {
     const { tensors, metadata } = stateToTensors(optimizer!.stateDict(), model.parameters());
-    files.push({ path: path.join(dir, OPTIMIZER_FILE), data: serializeSafetensors(tensors, { ...metadata, saveId }) });
+    files.push({ name: OPTIMIZER_FILE, data: serializeSafetensors(tensors, { ...metadata, saveId }) });
   }
+  const preprocessing = preprocessingOf(model);
   const description: ModelJson = {
     format: MODEL_FORMAT,
     formatVersion: FORMAT_VERSION,
@@ -85,13 +98,21 @@ export async function saveModel(model: Sequential, dir: string, options?: SaveOp
     model: model.getConfig() as ModelJson['model'],
     compile: model.getCompileConfig(),
     includesOptimizer: include,
+    ...(preprocessing ? { preprocessing: preprocessing.toJSON() } : {}),
   };
-  // model.json goes last: its rename commits the save.
-  files.push({ path: path.join(dir, MODEL_FILE), data: `${JSON.stringify(description, null, 2)}\n` });
+  files.push({ name: MODEL_FILE, data: new TextEncoder().encode(`${JSON.stringify(description, null, 2)}\n`) });
+  return files;
+}
+
+/** model.save(): see SaveOptions. The model must be idle (checked by the caller). */
+export async function saveModel(model: Sequential, dir: string, options?: SaveOptions): Promise<void> {
+  if (typeof dir !== 'string' || dir === '') throw invalidParameter('dir', 'a directory path', dir);
+  const files = serializeModel(model, options);
   await mkdir(dir, { recursive: true });
-  await writeFilesAtomic(files);
+  // model.json goes last: its rename commits the save.
+  await writeFilesAtomic(files.map((f) => ({ path: path.join(dir, f.name), data: f.data })));
   // An earlier save's optimizer state no longer belongs to this model.json (and is ignored by loadModel).
-  if (!include) await unlink(path.join(dir, OPTIMIZER_FILE)).catch(() => undefined);
+  if (!files.some((f) => f.name === OPTIMIZER_FILE)) await unlink(path.join(dir, OPTIMIZER_FILE)).catch(() => undefined);
 }
 
 /** model.saveWeights(): see SaveWeightsOptions. The model must be idle (checked by the caller). */

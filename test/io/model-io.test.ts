@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as dd from '../../src/index.js';
 import { parseSafetensors, serializeSafetensors } from '../../src/io/safetensors.js';
+import { setBusy } from '../../src/model/sequential.js';
 import { restoreDefaults, rng, variants } from '../helpers.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'dendrite-io-'));
@@ -177,10 +178,10 @@ describe('save options and files', () => {
 
   it('save() refuses while a native fit span owns the weights', async () => {
     const model = mlp();
-    model.busy = true;
+    setBusy(model, true);
     await rejectsWith(model.save(tempDir()), /an idle model for save/);
     await rejectsWith(model.saveWeights(path.join(tempDir(), 'w.safetensors')), /an idle model for saveWeights/);
-    model.busy = false;
+    setBusy(model, false);
   });
 
   it('save() from a callback during fit snapshots the weights of that epoch', async () => {
