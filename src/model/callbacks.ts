@@ -1,5 +1,7 @@
-/** Training callbacks: hooks called by `fit`, plus earlyStopping and terminateOnNaN. */
-import { checkInteger, checkNumber, checkOneOf, checkOptions, checkBoolean } from '../validate.js';
+/** Training callbacks: the hooks `fit` calls, plus earlyStopping and terminateOnNaN (the others are in src/callbacks/). */
+import { Monitor, type MonitorMode } from '../callbacks/monitor.js';
+import { checkInteger, checkNumber, checkOptions, checkBoolean } from '../validate.js';
+import type { Sequential } from './sequential.js';
 
 /** Metrics of one batch or epoch: loss, accuracy, valLoss, valAccuracy ... */
 export type Logs = Record<string, number>;
@@ -7,6 +9,13 @@ export type Logs = Record<string, number>;
 /** Control handed to callbacks: set `stopTraining` to end `fit` after this epoch. */
 export interface TrainingControl {
   stopTraining: boolean;
+  /** The model being trained (Keras' `callback.model`): e.g. `control.model.save(dir)` at an epoch's end. */
+  readonly model: Sequential;
+  /**
+   * False on the ranks other than 0 of a distributed fit (true otherwise): callbacks that write
+   * files or print (modelCheckpoint, csvLogger) do it on rank 0 only, as Keras' chief worker.
+   */
+  readonly isRoot: boolean;
   /** Current weights (copies) and a way to put weights back (earlyStopping's restoreBestWeights). */
   getWeights(): Float32Array[];
   setWeights(weights: Float32Array[]): void;
@@ -23,14 +32,17 @@ export interface Callback {
 }
 
 export interface EarlyStoppingOptions {
-  /** The metric to watch. Default 'valLoss' when there is validation data, else 'loss'. */
+  /**
+   * The logs entry to watch (e.g. 'valLoss', 'accuracy'). Default 'valLoss' when there is
+   * validation data, else 'loss'. A name missing from the logs rejects fit at the first epoch's end.
+   */
   monitor?: string;
   /** Epochs without improvement before stopping (integer >= 0). Default 0. */
   patience?: number;
   /** Smallest change that counts as an improvement, >= 0. Default 0. */
   minDelta?: number;
   /** 'min' (losses), 'max' (accuracies) or 'auto' (max for names containing 'acc'). Default 'auto'. */
-  mode?: 'min' | 'max' | 'auto';
+  mode?: MonitorMode;
   /** Put back the weights of the best epoch when stopping. Default false. */
   restoreBestWeights?: boolean;
 }
@@ -40,9 +52,8 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): Callback {
   const o = checkOptions(options, ['monitor', 'patience', 'minDelta', 'mode', 'restoreBestWeights']);
   const patience = checkInteger(o.patience ?? 0, 'patience', 0);
   const minDelta = checkNumber(o.minDelta ?? 0, 'minDelta', { min: 0 });
-  const mode = checkOneOf(o.mode ?? 'auto', 'mode', ['min', 'max', 'auto'] as const);
+  const monitor = new Monitor(o.monitor, o.mode);
   const restore = checkBoolean(o.restoreBestWeights ?? false, 'restoreBestWeights');
-  if (o.monitor !== undefined && typeof o.monitor !== 'string') checkOneOf(o.monitor, 'monitor', ['loss', 'valLoss', 'accuracy', 'valAccuracy']);
   let best = NaN;
   let wait = 0;
   let bestWeights: Float32Array[] | null = null;
@@ -53,12 +64,8 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): Callback {
       bestWeights = null;
     },
     onEpochEnd(_epoch, logs, control) {
-      const monitor = (o.monitor as string | undefined) ?? ('valLoss' in logs ? 'valLoss' : 'loss');
-      const value = logs[monitor];
-      if (value === undefined) return;
-      const max = mode === 'max' || (mode === 'auto' && /acc/i.test(monitor));
-      const improved = Number.isNaN(best) || (max ? value > best + minDelta : value < best - minDelta);
-      if (improved) {
+      const value = monitor.value(logs, 'earlyStopping');
+      if (monitor.improves(value, best, logs, minDelta)) {
         best = value;
         wait = 0;
         if (restore) bestWeights = control.getWeights();

@@ -1,4 +1,6 @@
-/** dd.callbacks: ready-made training callbacks. */
+/** dd.callbacks: ready-made training callbacks (Keras' names and semantics). */
+import { csvLogger } from '../callbacks/csv-logger.js';
+import { modelCheckpoint } from '../callbacks/model-checkpoint.js';
 import { earlyStopping, terminateOnNaN } from './callbacks.js';
 
-export const callbacks = { earlyStopping, terminateOnNaN };
+export const callbacks = { earlyStopping, terminateOnNaN, modelCheckpoint, csvLogger };
