@@ -3,6 +3,7 @@ import { invalidDescribed, invalidParameter, describe } from '../errors.js';
 import { idsTensor } from '../layer/layer.js';
 import { classTargets } from '../loss/targets.js';
 import { Tensor, sizeOf, toTensor } from '../tensor.js';
+import type { TargetKind } from '../metrics/index.js';
 
 /**
  * Inputs as one Float32Array of rows of the per-sample shape, without a copy when possible:
@@ -25,19 +26,89 @@ export function inputRows(x: unknown, shape: readonly number[], ids = false, nam
 /** Targets of a loss: class indices (softmaxCrossEntropy) or values [N, units]. */
 export type Targets = { kind: 'classes'; data: Int32Array } | { kind: 'values'; data: Float32Array };
 
-export function targetRows(y: unknown, rows: number, units: number, classes: boolean, unitInterval: boolean, name = 'y'): Targets {
-  if (classes) return { kind: 'classes', data: classTargets(y, rows, units, name) };
+/**
+ * The targets of `rows` rows for a loss whose targets are `kind`, checked. Class targets are
+ * indices [N] or one-hot rows [N, C] (a Tensor, nested arrays or a flat array of N * C
+ * values), turned into indices: the loss and the native loop take indices. Soft rows
+ * (probabilities) are refused: the loss has no soft-target path (labelSmoothing smooths
+ * indices). `finite`: first check that every value is a finite number.
+ */
+export function targetRows(y: unknown, rows: number, units: number, kind: TargetKind, name = 'y', finite = true): Targets {
+  if (kind === 'classes') return { kind: 'classes', data: classRows(y, rows, units, name, finite) };
   const t = toTensor(y, name);
   if (t.size !== rows * units) {
     throw invalidDescribed(name, `${rows} rows of ${units} target values`, `${describe(y)} with ${t.size} values`);
   }
-  if (unitInterval) {
+  if (finite) checkFiniteRows(t.data, units, name);
+  if (kind === 'binary') {
     for (let i = 0; i < t.size; i++) {
       const v = t.data[i];
       if (!(v >= 0 && v <= 1)) throw invalidParameter(`${name}[${i}]`, 'a number in [0, 1]', v);
     }
   }
   return { kind: 'values', data: t.data };
+}
+
+const isNumericArray = (v: unknown): v is ArrayLike<number> =>
+  ArrayBuffer.isView(v) && !(v instanceof DataView) && !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array);
+
+/** Class indices from indices [N] or one-hot rows [N, C]. */
+function classRows(y: unknown, rows: number, classes: number, name: string, finite: boolean): Int32Array {
+  const expected = `class indices [${rows}] or one-hot [${rows}, ${classes}]`;
+  let values: ArrayLike<number>;
+  let oneHot: boolean;
+  if (y instanceof Tensor || (Array.isArray(y) && y.some(Array.isArray))) {
+    const t = toTensor(y, name);
+    oneHot = t.rank === 2 && t.shape[0] === rows && t.shape[1] === classes;
+    if (!oneHot && !(t.rank === 1 && t.size === rows)) throw invalidDescribed(name, expected, `shape [${t.shape.join(', ')}]`);
+    values = t.data;
+  } else if (Array.isArray(y) || isNumericArray(y)) {
+    values = y as ArrayLike<number>;
+    oneHot = classes > 1 && values.length === rows * classes;
+    if (!oneHot && values.length !== rows) throw invalidDescribed(name, `${expected} (${rows * classes} values)`, describe(y));
+  } else {
+    throw invalidParameter(name, `${expected} as a Tensor, a typed array or an array`, y);
+  }
+  if (finite && !(values instanceof Int32Array)) checkFiniteRows(values, oneHot ? classes : 1, name);
+  return oneHot ? oneHotToIndices(values, rows, classes, name) : classTargets(values, rows, classes, name);
+}
+
+/** The index of the single 1 of each one-hot row. */
+function oneHotToIndices(values: ArrayLike<number>, rows: number, classes: number, name: string): Int32Array {
+  const indices = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let hot = -1;
+    for (let j = 0; j < classes; j++) {
+      const v = values[r * classes + j];
+      if (v === 1 && hot < 0) hot = j;
+      else if (v !== 0) {  // a second 1, or any other value
+        hot = -2;
+        break;
+      }
+    }
+    if (hot < 0) {
+      // float32 values shown as written (0.2, not 0.20000000298023224)
+      const row = Array.from({ length: classes }, (_, j) => +values[r * classes + j].toPrecision(7));
+      throw invalidParameter(`${name}[${r}]`,
+        'a one-hot row (a single 1, zeros elsewhere; soft labels are not supported: give class indices, with the loss option labelSmoothing to smooth them)', row);
+    }
+    indices[r] = hot;
+  }
+  return indices;
+}
+
+/**
+ * Throws at the first NaN or infinity: `Expected finite numbers for x but received NaN at
+ * row 12, column 3` (rows of `width` values; the column is left out for one value per row).
+ */
+export function checkFiniteRows(data: ArrayLike<number>, width: number, name: string): void {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v - v !== 0) {  // NaN and ±Infinity (fast: no call per element)
+      const where = width > 1 ? `row ${Math.floor(i / width)}, column ${i % width}` : `row ${i}`;
+      throw invalidDescribed(name, 'finite numbers', `${v} at ${where}`);
+    }
+  }
 }
 
 /** Copy the rows `order[start .. start + count)` of `src` (width values each) into `dst`. */

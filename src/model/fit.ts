@@ -7,7 +7,6 @@ import { DendriteError, invalidDescribed, invalidParameter } from '../errors.js'
 import { Random } from '../random.js';
 import { LRSchedule } from '../schedule/schedule.js';
 import { ReduceLROnPlateau } from '../schedule/reduce-lr-on-plateau.js';
-import type { TensorLike } from '../tensor.js';
 import { checkBoolean, checkInteger, checkNumber, checkOptions } from '../validate.js';
 import type { Callback, Logs, TrainingControl } from './callbacks.js';
 import { targetRows, type Targets } from './data.js';
@@ -15,8 +14,9 @@ import { BatchNorm } from '../layer/batch-norm.js';
 import { nativeAddon } from '../native.js';
 import { JsRunner, NativeRunner, type BatchRunner, type TrainingSet } from './runners.js';
 import { History } from './history.js';
-import { Progress } from './progress.js';
-import { evaluateRows, type Sequential } from './sequential.js';
+import { checkVerbose, Progress, type Verbosity } from './progress.js';
+import { computeBackend, modelInputRows, modelObjective, type InputsLike, type Sequential, type TargetsLike } from './sequential.js';
+import { evaluateSet, validationLogs } from './evaluation.js';
 import { checkDistributed, collective, raisedTogether, reserveCollectives, together, type Distributed } from '../distributed/communicator.js';
 import { shardLength, shardOrderUnchecked } from '../distributed/sampler.js';
 import { agreeOnSetup, broadcastStart, broadcastTensors, reduceSpan } from '../distributed/sync.js';
@@ -32,14 +32,31 @@ export interface FitOptions {
   shuffle?: boolean;
   /** Seed of the shuffling. Default: the model's seed. */
   seed?: number;
-  /** Fraction of the rows, taken from the end before shuffling, held out for validation, in [0, 1). Default 0. */
+  /**
+   * Fraction of the rows held out for validation, in [0, 1): the LAST floor(N * split) rows of x
+   * and y, taken before any shuffling (Keras' rule: shuffle the data first if its order means
+   * something). Default 0.
+   */
   validationSplit?: number;
-  /** Explicit validation data [x, y] (instead of validationSplit). */
-  validationData?: [TensorLike | Int32Array | number[], unknown];
+  /**
+   * Validation data [x, y] (instead of validationSplit), in the forms fit takes (one-hot targets
+   * included): every epoch ends with the loss and metrics over it, logged as valLoss, valAccuracy ...
+   */
+  validationData?: [InputsLike, TargetsLike];
+  /**
+   * Check that x, y (and validationData) hold only finite numbers before training: a NaN or an
+   * Infinity throws, naming its row and column. false skips the pass. Default true.
+   */
+  checkFinite?: boolean;
   /** Callbacks (hooks, earlyStopping, terminateOnNaN) and lr schedules (stepped once per epoch). */
   callbacks?: (Callback | LRSchedule | ReduceLROnPlateau)[];
-  /** 0: silent; 1: a progress bar (plain lines when stdout is not a TTY). Default 0. */
-  verbose?: 0 | 1;
+  /**
+   * Progress on stderr, as Keras' verbose: 'auto' (default) a live bar when stderr is a terminal,
+   * else nothing; 0 nothing; 1 a bar (one line per epoch when stderr is not a terminal); 2 one
+   * line per epoch. Each epoch's line shows every entry of its logs. Only rank 0 of a distributed
+   * fit shows progress.
+   */
+  verbose?: Verbosity;
   /** Stops training between batches; fit then rejects with an AbortError. */
   signal?: AbortSignal;
   /**
@@ -53,7 +70,7 @@ export interface FitOptions {
   distributed?: Distributed;
 }
 
-export async function fitModel(model: Sequential, x: TensorLike | Int32Array | number[], y: unknown, options: FitOptions): Promise<History> {
+export async function fitModel(model: Sequential, x: InputsLike, y: TargetsLike, options: FitOptions): Promise<History> {
   const given = (options !== null && typeof options === 'object' ? options : {}) as FitOptions;
   const dist = checkDistributed(given.distributed);
   if (!dist || dist.size === 1) return train(model, prepare(model, x, y, options, null), null);
@@ -95,7 +112,7 @@ interface FitPlan {
   shuffle: boolean;
   seed: number;
   split: number;
-  verbose: 0 | 1;
+  verbose: Verbosity;
   signal: AbortSignal | undefined;
   hooks: Callback[];
   schedules: LRSchedule[];
@@ -110,16 +127,15 @@ interface FitPlan {
   trainingSet: TrainingSet;
 }
 
-function prepare(model: Sequential, x: TensorLike | Int32Array | number[], y: unknown, options: FitOptions, parallel: Distributed | null): FitPlan {
-  const objective = model.objective('fit');
+function prepare(model: Sequential, x: InputsLike, y: TargetsLike, options: FitOptions, parallel: Distributed | null): FitPlan {
+  const objective = modelObjective(model, 'fit');
   const optimizer = model.optimizer!;
-  const o = checkOptions(options, ['epochs', 'batchSize', 'shuffle', 'seed', 'validationSplit', 'validationData', 'callbacks', 'verbose', 'signal', 'distributed']);
+  const o = checkOptions(options, ['epochs', 'batchSize', 'shuffle', 'seed', 'validationSplit', 'validationData', 'callbacks', 'verbose', 'signal', 'distributed', 'checkFinite']);
   const epochs = checkInteger(o.epochs ?? 1, 'epochs', 1);
   const shuffle = checkBoolean(o.shuffle ?? true, 'shuffle');
   const seed = checkInteger(o.seed ?? model.seed, 'seed', 0, 2 ** 32 - 1);
   const split = checkNumber(o.validationSplit ?? 0, 'validationSplit', { min: 0, max: 1, maxExclusive: true });
-  const verbose = o.verbose ?? 0;
-  if (verbose !== 0 && verbose !== 1) throw invalidParameter('verbose', '0 or 1', verbose);
+  const verbose = checkVerbose(o.verbose);
   const signal = o.signal as AbortSignal | undefined;
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidParameter('signal', 'an AbortSignal', signal);
   const callbacks = (o.callbacks ?? []) as FitOptions['callbacks'];
@@ -127,18 +143,17 @@ function prepare(model: Sequential, x: TensorLike | Int32Array | number[], y: un
 
   const units = model.outputSize;
   const width = model.inputSize;
-  const classes = objective.classes;
-  const unit = objective.loss.name === 'binaryCrossEntropyWithLogits';
+  const finite = checkBoolean(o.checkFinite ?? true, 'checkFinite');
   objective.checkOutput(model.outputShape);
-  const all = model.inputRows(x);
-  const allTargets = targetRows(y, all.rows, units, classes, unit);
+  const all = modelInputRows(model, x, 'x', finite);
+  const allTargets = targetRows(y, all.rows, units, objective.kind, 'y', finite);
   let rows = all.rows;
   let validation: FitPlan['validation'] = null;
   if (o.validationData !== undefined) {
     if (split > 0) throw invalidDescribed('validationData', 'either validationData or validationSplit', 'both');
     if (!Array.isArray(o.validationData) || o.validationData.length !== 2) throw invalidParameter('validationData', 'an array [x, y]', o.validationData);
-    const v = model.inputRows(o.validationData[0], 'validationData[0]');
-    validation = { ...v, targets: targetRows(o.validationData[1], v.rows, units, classes, unit, 'validationData[1]') };
+    const v = modelInputRows(model, o.validationData[0], 'validationData[0]', finite);
+    validation = { ...v, targets: targetRows(o.validationData[1], v.rows, units, objective.kind, 'validationData[1]', finite) };
   } else if (split > 0) {
     const held = Math.floor(all.rows * split);
     rows = all.rows - held;
@@ -184,14 +199,14 @@ async function train(model: Sequential, plan: FitPlan, parallel: Distributed | n
   const { objective, optimizer, epochs, shuffle, verbose, signal, hooks, schedules, plateaus, rows, epochRows, batchSize, validation } = plan;
   const units = model.outputSize;
   const ranks = parallel?.size ?? 1;
-  const control: TrainingControl = { stopTraining: false, getWeights: () => model.getWeights(), setWeights: (w) => model.setWeights(w) };
+  const control: TrainingControl = { stopTraining: false, model, isRoot: parallel?.isRoot ?? true, getWeights: () => model.getWeights(), setWeights: (w) => model.setWeights(w) };
   const history = new History();
   const buffers = model.layers.flatMap((l) => l.buffers().map((t) => t.data));
   const order = new Uint32Array(rows);
   for (let i = 0; i < rows; i++) order[i] = i;
   const shard = parallel ? new Uint32Array(epochRows) : order;
   const batches = Math.ceil(epochRows / batchSize);
-  const backend = model.computeBackend();
+  const backend = computeBackend(model);
   // cpu: the native loop; cuda: the same loop resident on the GPU; js: the TypeScript loop.
   const native = backend.trainer ? nativeAddon() : null;
   const runner: BatchRunner = native
@@ -199,7 +214,8 @@ async function train(model: Sequential, plan: FitPlan, parallel: Distributed | n
     : new JsRunner(model, objective, plan.trainingSet, backend, parallel);
   // Spans of batches per runner call: 1 with per-batch callbacks, ~20 per epoch with a progress bar
   // (or, in a distributed fit, an abort signal: ranks stop together at a span's end).
-  let spanSize = plan.perBatch ? 1 : verbose === 1 || (parallel && signal) ? Math.max(1, Math.ceil(batches / 20)) : batches;
+  const progress = new Progress(parallel && !parallel.isRoot ? 0 : verbose, epochs, batches);
+  let spanSize = plan.perBatch ? 1 : progress.live || (parallel && signal) ? Math.max(1, Math.ceil(batches / 20)) : batches;
   let nanGuard = plan.nanGuard;
   let seed = plan.seed;
   if (parallel) {
@@ -211,7 +227,7 @@ async function train(model: Sequential, plan: FitPlan, parallel: Distributed | n
       rows,
       description: JSON.stringify([
         model.layers.map((l) => l.getConfig()), objective.loss.name, objective.loss.options,
-        objective.accuracy, optimizer.getConfig(), epochs, plan.batchOption, shuffle, plan.split, validation?.rows ?? 0, backend.name,
+        objective.specs, optimizer.getConfig(), epochs, plan.batchOption, shuffle, plan.split, validation?.rows ?? 0, backend.name,
         parallel.bucketBytes, schedules.map((s) => s.constructor.name), plateaus.length,
       ]),
       minimum: [spanSize],
@@ -224,7 +240,6 @@ async function train(model: Sequential, plan: FitPlan, parallel: Distributed | n
   const correct = new Float64Array(spanSize);
   const totals = new Float64Array(3);
   const reduced = parallel ? new Float64Array(2 * spanSize + 3) : null;
-  const progress = new Progress(verbose === 1 && (parallel?.isRoot ?? true), epochs, batches);
   // In a distributed fit an abort is agreed on at the end of each span (ranks must stop together).
   const onAbort = () => runner.abort();
   if (!parallel) signal?.addEventListener('abort', onAbort);
@@ -270,12 +285,17 @@ async function train(model: Sequential, plan: FitPlan, parallel: Distributed | n
       // In a distributed fit the padded rows (DistributedSampler repeats a few to even out the
       // shards) count too, as in PyTorch.
       logs = { loss: lossSum / (epochRows * ranks) };
-      if (objective.accuracy) logs.accuracy = hits / (epochRows * ranks * objective.perRow(units));
-      if (validation) {
-        const v = await validate(model, objective, validation, Math.max(batchSize, 128), parallel);
-        logs.valLoss = v.loss;
-        if (v.accuracy !== undefined) logs.valAccuracy = v.accuracy;
+      const evalBatch = Math.max(batchSize, 128);
+      if (objective.wholeSet.length) {
+        // The native loop counts only the loss and accuracy: the other metrics come from a
+        // forward pass over the training rows at the epoch's final weights (eval mode).
+        const { x: data, rows: count, targets } = plan.trainingSet;
+        const whole = await evaluateSet(model, objective, data, count, targets, evalBatch, parallel);
+        for (const m of objective.metrics) logs[m.name] = m.name === 'accuracy' ? hits / (epochRows * ranks * objective.perRow(units)) : whole[m.name];
+      } else if (objective.accuracy) {
+        logs.accuracy = hits / (epochRows * ranks * objective.perRow(units));
       }
+      if (validation) Object.assign(logs, validationLogs(await evaluateSet(model, objective, validation.data, validation.rows, validation.targets, evalBatch, parallel)));
       logs.time = (performance.now() - started) / 1000;
       history.record(epoch, logs);
       progress.endEpoch(logs);
@@ -288,38 +308,10 @@ async function train(model: Sequential, plan: FitPlan, parallel: Distributed | n
     for (const h of hooks) await h.onTrainEnd?.(logs, control);
   } finally {
     signal?.removeEventListener('abort', onAbort);
+    progress.stop();
     runner.release?.();
   }
   return history;
-}
-
-/**
- * Validation loss and accuracy. In a distributed fit each rank evaluates a contiguous share of
- * the rows and the sums are reduced: every rank gets the result over all of them.
- */
-async function validate(model: Sequential, objective: Objective, validation: NonNullable<FitPlan['validation']>, batchSize: number,
-  parallel: Distributed | null): Promise<Record<string, number>> {
-  const { data, rows, targets } = validation;
-  if (!parallel) return evaluateRows(model, objective, data, rows, targets, batchSize);
-  const units = model.outputSize;
-  const width = model.inputSize;
-  const share = Math.ceil(rows / parallel.size);
-  const start = Math.min(rows, parallel.rank * share);
-  const end = Math.min(rows, start + share);
-  const perRow = objective.perRow(units);
-  const sums = new Float64Array(2);  // loss sum, correct predictions
-  if (end > start) {
-    const part: Targets = targets.kind === 'classes'
-      ? { kind: 'classes', data: targets.data.subarray(start, end) }
-      : { kind: 'values', data: targets.data.subarray(start * units, end * units) };
-    const v = evaluateRows(model, objective, data.subarray(start * width, end * width), end - start, part, batchSize);
-    sums[0] = v.loss * (end - start);
-    sums[1] = (v.accuracy ?? 0) * (end - start) * perRow;
-  }
-  await collective(parallel, sums, 'sum');
-  const result: Record<string, number> = { loss: sums[0] / rows };
-  if (objective.accuracy) result.accuracy = sums[1] / (rows * perRow);
-  return result;
 }
 
 /**

@@ -2,7 +2,7 @@
 export class History {
   /** Epoch numbers (0-based) that ran. */
   readonly epoch: number[] = [];
-  /** Per-epoch values: loss, metrics (accuracy), valLoss, valAccuracy, time (seconds). */
+  /** Per-epoch values: loss, the compiled metrics (accuracy, auc ...), valLoss and the val metrics (valAccuracy, valAuc ...), time (seconds). */
   readonly history: Record<string, number[]> = {};
 
   /** Append one epoch's logs. */

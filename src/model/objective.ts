@@ -1,26 +1,41 @@
 /**
  * What a compiled model optimises and reports: the loss on a batch (and its
- * gradient into the network's output gradient) and the accuracy metric.
+ * gradient into the network's output gradient) and the metrics.
  */
 import type { Backend } from '../backend/backend.js';
 import { DendriteError, invalidParameter } from '../errors.js';
 import { Loss, LOSS_NAMES, type LossName, loss as makeLoss } from '../loss/index.js';
+import { countCorrectBinary, countCorrectClasses } from '../metrics/accuracy.js';
+import { checkMetricSpecs, metricsFor, type Metric, type MetricSpec, type TargetKind } from '../metrics/index.js';
 import type { Targets } from './data.js';
 
 export class Objective {
   readonly loss: Loss;
+  /** The metrics in compile order. */
+  readonly metrics: Metric[];
+  /** Whether 'accuracy' is among them: the batch runners (the native loop too) count it as they train. */
   readonly accuracy: boolean;
+  /** The metrics other than accuracy: computed from a forward pass over the rows (training: at the epoch's final weights). */
+  readonly wholeSet: Metric[];
 
-  constructor(loss: unknown, metrics: unknown) {
+  /** `units`: the model's outputs per row (the number of classes for softmaxCrossEntropy). */
+  constructor(loss: unknown, metrics: unknown, units: number) {
     if (loss instanceof Loss) this.loss = loss as Loss;
     else if (typeof loss === 'string' && LOSS_NAMES.includes(loss as LossName)) this.loss = makeLoss(loss as LossName);
     else throw invalidParameter('loss', `one of ${LOSS_NAMES.join(', ')} or a dd.loss(...)`, loss);
-    const list = metrics ?? [];
-    if (!Array.isArray(list) || !list.every((m) => m === 'accuracy')) throw invalidParameter('metrics', "an array of metric names ('accuracy')", metrics);
-    this.accuracy = list.length > 0;
-    if (this.accuracy && this.loss.name === 'mse') {
-      throw new DendriteError("Expected softmaxCrossEntropy or binaryCrossEntropyWithLogits for loss with metrics ['accuracy'] but received mse");
-    }
+    this.metrics = metricsFor(checkMetricSpecs(metrics), this.kind, this.loss.name, units);
+    this.accuracy = this.metrics.some((m) => m.name === 'accuracy');
+    this.wholeSet = this.metrics.filter((m) => m.name !== 'accuracy');
+  }
+
+  /** The metric specs as compile got them. */
+  get specs(): MetricSpec[] {
+    return this.metrics.map((m) => m.spec);
+  }
+
+  /** What the loss's targets are: class indices, binary labels in [0, 1] or regression values. */
+  get kind(): TargetKind {
+    return this.loss.name === 'softmaxCrossEntropy' ? 'classes' : this.loss.name === 'mse' ? 'values' : 'binary';
   }
 
   /** The model's output must be [N, classes] for class targets. */
@@ -49,17 +64,7 @@ export class Objective {
 
   /** Correct predictions among `rows` rows (per row for classes, per element for binary). */
   correct(output: Float32Array, targets: Int32Array | Float32Array, rows: number, units: number): number {
-    let n = 0;
-    if (this.classes) {
-      for (let r = 0; r < rows; r++) {
-        let best = 0;
-        for (let j = 1; j < units; j++) if (output[r * units + j] > output[r * units + best]) best = j;
-        if (best === targets[r]) n++;
-      }
-    } else {
-      for (let i = 0; i < rows * units; i++) if (output[i] > 0 === targets[i] >= 0.5) n++;
-    }
-    return n;
+    return this.classes ? countCorrectClasses(output, targets, rows, units) : countCorrectBinary(output, targets, rows * units);
   }
 
   /** How many predictions `correct` counts per row. */

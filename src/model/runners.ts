@@ -8,7 +8,7 @@ import { collective, type Distributed } from '../distributed/communicator.js';
 import type { NativeAddon, NativeTrainer, NativeTrainerLayer } from '../native.js';
 import { gatherRows, type Targets } from './data.js';
 import type { Objective } from './objective.js';
-import type { Sequential } from './sequential.js';
+import { gradientArena, modelGradients, modelNetwork, setBusy, type Sequential } from './sequential.js';
 
 export interface BatchRunner {
   /**
@@ -50,15 +50,15 @@ export class JsRunner implements BatchRunner {
     const { model, objective, data, backend } = this;
     const units = model.outputSize;
     const params = model.parameters().map((p) => p.data);
-    const grads = model.gradients();
-    const gradArena = this.parallel ? model.gradientArena() : null;
+    const grads = modelGradients(model);
+    const gradArena = this.parallel ? gradientArena(model) : null;
     const optimizer = model.optimizer!;
     let lastYield = performance.now();
     for (let i = 0; i < count; i++) {
       if (this.#aborted) return i;
       const start = (first + i) * data.batchSize;
       const rows = Math.min(data.batchSize, order.length - start);
-      const net = model.network(rows);
+      const net = modelNetwork(model, rows);
       let targets = this.#targetBuffers.get(rows);
       if (!targets) this.#targetBuffers.set(rows, (targets = objective.buffer(rows, units)));
       gatherRows(net.input, data.x, model.inputSize, order, start, rows);
@@ -145,14 +145,14 @@ export class NativeRunner implements BatchRunner {
     const { data, model } = this;
     const optimizer = model.optimizer!;
     const coeffs = optimizer.planSteps(count);
-    model.busy = true;
+    setBusy(model, true);
     try {
       const done = await this.#trainer.run(data.x, data.rows, data.targets.data, order, data.batchSize, first, count, coeffs, losses, correct, totals,
         this.bucketElements);
       optimizer.commitSteps(done);
       return done;
     } finally {
-      model.busy = false;
+      setBusy(model, false);
     }
   }
 

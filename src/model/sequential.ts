@@ -10,25 +10,34 @@ import { Layer, sameShape } from '../layer/layer.js';
 import { Optimizer, type OptimizerConfig } from '../optimizer/optimizer.js';
 import { fromConfig } from '../optimizer/index.js';
 import { Tensor, type TensorLike } from '../tensor.js';
-import { checkInteger, checkOptions, isPlainObject } from '../validate.js';
-import { inputRows, targetRows, gatherRows, type Targets } from './data.js';
+import { checkBoolean, checkInteger, checkOptions, isPlainObject } from '../validate.js';
+import { inputRows, targetRows, gatherRows, checkFiniteRows } from './data.js';
 import { Network } from './network.js';
 import { nativeAddon, type NativeTrainer } from '../native.js';
 import { nativeInference, type NativeDevice } from './runners.js';
 import { Objective } from './objective.js';
 import { fitModel, type FitOptions } from './fit.js';
 import type { History } from './history.js';
-import type { LossName, Loss } from '../loss/index.js';
+import type { LossName, Loss, ClassTargets } from '../loss/index.js';
+import type { MetricSpec } from '../metrics/index.js';
+import { evaluateRows, metricLogs } from './evaluation.js';
 import { saveModel, saveModelWeights, type SaveOptions, type SaveWeightsOptions } from '../io/save.js';
 import { registerModelClass } from '../io/model-classes.js';
+import { modelToBuffer } from '../io/buffer.js';
 
 export interface CompileOptions {
   /** A dd.optimizers instance, or its getConfig() output. */
   optimizer: Optimizer | ({ className: string } & Record<string, unknown>);
   /** A loss name or dd.loss(...). The last layer outputs logits for the cross-entropies. */
   loss: LossName | Loss;
-  /** ['accuracy'] to report accuracy (classification losses only). */
-  metrics?: 'accuracy'[];
+  /**
+   * Metrics reported by fit (History, validation ones as valAccuracy, valAuc ...) and evaluate,
+   * by their Keras names. softmaxCrossEntropy: 'accuracy', 'topKAccuracy' (k = 5, or
+   * `{ name: 'topKAccuracy', k }`), 'precision' and 'recall' (macro over the classes), 'auc'
+   * (2 classes only); binaryCrossEntropyWithLogits: 'accuracy', 'precision', 'recall'
+   * (at sigmoid > 0.5), 'auc' (ROC, exact); mse: 'mae', 'mse'. Another combination throws.
+   */
+  metrics?: MetricSpec[];
 }
 
 /** The compile options as plain data (`model.getCompileConfig()`; what model.json stores). */
@@ -40,7 +49,7 @@ export interface CompileConfig {
   /** The loss options, defaults included (e.g. { labelSmoothing: 0 }). */
   lossOptions: Record<string, unknown>;
   /** The metrics. */
-  metrics: 'accuracy'[];
+  metrics: MetricSpec[];
 }
 
 export interface SequentialOptions {
@@ -54,37 +63,65 @@ export interface SequentialOptions {
   backend?: BackendName;
 }
 
-export interface EvaluateOptions {
+export interface PredictOptions {
   /** Rows per forward pass (integer >= 1). Default 128. */
   batchSize?: number;
 }
 
+export interface EvaluateOptions extends PredictOptions {
+  /** Check that x and y hold only finite numbers (no NaN or Infinity) first. Default true. */
+  checkFinite?: boolean;
+}
+
+/**
+ * Targets y of fit and evaluate. softmaxCrossEntropy: class indices [N] (Int32Array, number[],
+ * another numeric typed array, a Tensor [N]) or one-hot rows [N, C] (a Tensor, nested arrays or
+ * N * C flat values; exactly one 1 per row). Other losses: values [N, units] (a Tensor, nested
+ * arrays or a flat Float32Array).
+ */
+export type TargetsLike = TensorLike | ClassTargets | number[][];
+
+/** Inputs x of fit, evaluate and predict: [N, ...inputShape] or [N, inputSize]; integer ids for an embedding. */
+export type InputsLike = TensorLike | Int32Array | number[];
+
 /** Batch sizes whose buffers a model keeps (predict calls with many sizes must not grow memory). */
 const MAX_CACHED_NETWORKS = 6;
+
+/**
+ * What a model holds beyond its public surface: fit, the batch runners and evaluate reach it
+ * through the functions below, so the public type shows none of it.
+ */
+interface ModelState {
+  backend: Backend | null;
+  objective: Objective | null;
+  grads: Float32Array[] | null;
+  readonly networks: Map<number, Network>;
+  /** True while a native training span runs on a worker thread and owns the weights. */
+  busy: boolean;
+  // forward-only native trainers per device, for predictAsync (worker thread) and predict
+  readonly inference: Map<NativeDevice, NativeTrainer>;
+  readonly syncInference: Map<NativeDevice, NativeTrainer>;
+}
+const states = new WeakMap<Sequential, ModelState>();
+const stateOf = (model: Sequential): ModelState => states.get(model)!;
 
 export class Sequential {
   /** The model's layer objects (the same ones it was built from). */
   readonly layers: Layer[];
+  /** Seed of the weight initialisation (layer i uses seed + i unless it has its own). */
   readonly seed: number;
   /** The model's own backend (the `backend` option), or undefined: it follows dd.setBackend. */
   readonly backend: BackendName | undefined;
-  #backend: Backend | null;
   #optimizer: Optimizer | null = null;
-  #objective: Objective | null = null;
-  #grads: Float32Array[] | null = null;
-  readonly #networks = new Map<number, Network>();
-  #busy = false;
   #fitting = false;
-  // forward-only native trainers per device, for predictAsync (worker thread) and predict
-  readonly #inference = new Map<NativeDevice, NativeTrainer>();
-  readonly #syncInference = new Map<NativeDevice, NativeTrainer>();
   #predictions: Promise<unknown> = Promise.resolve();
 
   constructor(layers: Layer[], options: SequentialOptions = {}) {
     const o = checkOptions(options, ['seed', 'backend']);
     this.seed = checkInteger(o.seed ?? 0, 'seed', 0, 2 ** 32 - 1);
-    this.#backend = o.backend === undefined ? null : backendNamed(o.backend as BackendName);
-    this.backend = this.#backend?.name;
+    const backend = o.backend === undefined ? null : backendNamed(o.backend as BackendName);
+    this.backend = backend?.name;
+    states.set(this, { backend, objective: null, grads: null, networks: new Map(), busy: false, inference: new Map(), syncInference: new Map() });
     if (!Array.isArray(layers) || layers.length === 0) throw invalidParameter('layers', 'a non-empty array of layers', layers);
     layers.forEach((layer, i) => {
       if (!(layer instanceof Layer)) throw invalidParameter(`layers[${i}]`, 'a layer from dd.layers', layer);
@@ -127,11 +164,6 @@ export class Sequential {
     return this.layers[0].takesIds;
   }
 
-  /** The backend this model computes on now: its own, else the active one (internal). */
-  computeBackend(): Backend {
-    return this.#backend ?? activeBackend();
-  }
-
   /** Every trainable tensor, layer by layer ([W0, b0, W1, b1, ...]). */
   parameters(): Tensor[] {
     return this.layers.flatMap((l) => l.parameters());
@@ -140,20 +172,6 @@ export class Sequential {
   /** Every tensor, layer by layer, buffers (batch norm's running statistics) included: what getWeights() returns. */
   tensors(): Tensor[] {
     return this.layers.flatMap((l) => l.tensors());
-  }
-
-  /** True while a native training span runs on a worker thread and owns the weights. */
-  get busy(): boolean {
-    return this.#busy;
-  }
-  set busy(value: boolean) {
-    this.#busy = value;
-  }
-
-  #checkIdle(action: string): void {
-    if (this.#busy) {
-      throw new DendriteError(`Expected an idle model for ${action} but received a model whose fit() is running (call it from a callback or after fit resolves)`, 'ERR_DENDRITE_INVALID_STATE');
-    }
   }
 
   /** The compiled optimizer (null before compile). */
@@ -169,65 +187,25 @@ export class Sequential {
       : isPlainObject(o.optimizer) ? fromConfig(o.optimizer as never)
         : null;
     if (!optimizer) throw invalidParameter('optimizer', 'a dd.optimizers instance or its getConfig()', o.optimizer);
-    this.#objective = new Objective(o.loss, o.metrics);
+    stateOf(this).objective = new Objective(o.loss, o.metrics, this.outputSize);
     this.#optimizer = optimizer;
   }
 
   /** The compile options as plain data, or null before compile. */
   getCompileConfig(): CompileConfig | null {
-    if (!this.#optimizer || !this.#objective) return null;
-    const { loss, accuracy } = this.#objective;
-    return { optimizer: this.#optimizer.getConfig(), loss: loss.name, lossOptions: { ...loss.options }, metrics: accuracy ? ['accuracy'] : [] };
-  }
-
-  /** The loss and metrics (throws before compile). */
-  objective(action: string): Objective {
-    if (!this.#objective) {
-      throw new DendriteError(`Expected a compiled model (call model.compile first) for ${action} but received an uncompiled model`, 'ERR_DENDRITE_INVALID_STATE');
-    }
-    return this.#objective;
-  }
-
-  /** The gradient buffers, one per parameter (created once): views of one arena, see gradientArena(). */
-  gradients(): Float32Array[] {
-    if (!this.#grads) {
-      const sizes = this.parameters().map((p) => p.size);
-      const arena = new Float32Array(sizes.reduce((a, b) => a + b, 0));
-      let offset = 0;
-      this.#grads = sizes.map((n) => arena.subarray(offset, (offset += n)));
-    }
-    return this.#grads;
-  }
-
-  /** Every gradient in one contiguous buffer (parameter order): one allreduce covers it. */
-  gradientArena(): Float32Array {
-    const first = this.gradients()[0];
-    return new Float32Array(first.buffer, first.byteOffset, this.parameters().reduce((n, p) => n + p.size, 0));
-  }
-
-  /** The js compute core for batches of `batch` rows (cached per batch size). */
-  network(batch: number): Network {
-    const backend = this.computeBackend();
-    let net = this.#networks.get(batch);
-    if (net && net.steps[0].backend === backend) {
-      this.#networks.delete(batch); // most recently used last
-    } else {
-      if (net) this.#networks.delete(batch);
-      net = new Network(this.layers, batch, this.gradients(), backend);
-      // a few sizes are live at once (full batch, last batch, validation, predict); drop the oldest
-      if (this.#networks.size >= MAX_CACHED_NETWORKS) this.#networks.delete(this.#networks.keys().next().value!);
-    }
-    this.#networks.set(batch, net);
-    return net;
+    const objective = stateOf(this).objective;
+    if (!this.#optimizer || !objective) return null;
+    const { loss } = objective;
+    return { optimizer: this.#optimizer.getConfig(), loss: loss.name, lossOptions: { ...loss.options }, metrics: objective.specs.map((m) => (typeof m === 'string' ? m : { ...m })) };
   }
 
   /**
    * Train. Resolves with the History once done (or stopped by a callback or
    * the AbortSignal, which rejects with an AbortError between batches).
    * @param x inputs [N, ...inputShape] (or [N, inputSize]); integer ids for a model that starts with an embedding
-   * @param y class indices [N] for softmaxCrossEntropy (Tensor, Int32Array, number[]), else values [N, units]
+   * @param y softmaxCrossEntropy: class indices [N] or one-hot rows [N, C]; else values [N, units] (see TargetsLike)
    */
-  async fit(x: TensorLike | Int32Array | number[], y: unknown, options: FitOptions = {}): Promise<History> {
+  async fit(x: InputsLike, y: TargetsLike, options: FitOptions = {}): Promise<History> {
     if (this.#fitting) {
       throw new DendriteError('Expected one fit at a time for model.fit but received a call while another fit of this model is running', 'ERR_DENDRITE_INVALID_STATE');
     }
@@ -239,53 +217,19 @@ export class Sequential {
     }
   }
 
-  /** Run the layers over `rows` rows of `data` in batches; calls visit(net, start, count) after each forward. */
-  forEachBatch(data: Float32Array, rows: number, batchSize: number, visit: (output: Float32Array, start: number, count: number) => void): void {
-    this.#checkIdle('predict or evaluate');
-    const width = this.inputSize;
-    const backend = this.computeBackend();
-    if (backend.trainer) {
-      // the device's forward pass, one native call per batch (not op by op with copies)
-      const inference = this.#nativeInference(this.#syncInference)!;
-      const out = new Float32Array(Math.min(batchSize, rows) * this.outputSize);
-      for (let start = 0; start < rows; start += batchSize) {
-        const count = Math.min(batchSize, rows - start);
-        const batchOut = out.subarray(0, count * this.outputSize);
-        inference.predictSync(data.subarray(start * width, (start + count) * width), count, count, batchOut);
-        visit(batchOut, start, count);
-      }
-      return;
-    }
-    const order = identity(rows);
-    for (let start = 0; start < rows; start += batchSize) {
-      const count = Math.min(batchSize, rows - start);
-      const net = this.network(count);
-      gatherRows(net.input, data, width, order, start, count);
-      net.forward(false);
-      visit(net.output, start, count);
-    }
-  }
-
-  /** The rows of x, checked against the model's input (shape; ids for an embedding). */
-  inputRows(x: unknown, name = 'x'): { data: Float32Array; rows: number } {
-    const rows = inputRows(x, this.inputShape, this.takesIds, name);
-    this.layers[0].checkInput(rows.data, name);
-    return rows;
-  }
-
   /** Outputs [N, ...outputShape] for inputs [N, ...inputShape], in eval mode. Works without compile. */
-  predict(x: TensorLike | Int32Array | number[], options: EvaluateOptions = {}): Tensor {
+  predict(x: InputsLike, options: PredictOptions = {}): Tensor {
     const batchSize = checkInteger(checkOptions(options, ['batchSize']).batchSize ?? 128, 'batchSize', 1);
-    const { data, rows } = this.inputRows(x);
+    const { data, rows } = modelInputRows(this, x);
     const units = this.outputSize;
     const out = new Float32Array(rows * units);
-    const inference = this.#nativeInference(this.#syncInference);
+    const inference = nativeInferenceOf(this, stateOf(this).syncInference);
     if (inference) {
       // the whole forward pass in one native call (its own trainer: predictAsync may be running)
-      this.#checkIdle('predict or evaluate');
+      checkIdle(this, 'predict or evaluate');
       inference.predictSync(data, rows, batchSize, out);
     } else {
-      this.forEachBatch(data, rows, batchSize, (output, start, count) => out.set(output.subarray(0, count * units), start * units));
+      forEachBatch(this, data, rows, batchSize, (output, start, count) => out.set(output.subarray(0, count * units), start * units));
     }
     return new Tensor(out, [rows, ...this.outputShape]);
   }
@@ -295,16 +239,16 @@ export class Sequential {
    * pass runs on a native worker thread (calls on one model run one after another); on
    * `js` it runs on a later turn of the event loop.
    */
-  predictAsync(x: TensorLike | Int32Array | number[], options: EvaluateOptions = {}): Promise<Tensor> {
+  predictAsync(x: InputsLike, options: PredictOptions = {}): Promise<Tensor> {
     const run = async (): Promise<Tensor> => {
       const batchSize = checkInteger(checkOptions(options, ['batchSize']).batchSize ?? 128, 'batchSize', 1);
-      const inference = this.#nativeInference(this.#inference);
+      const inference = nativeInferenceOf(this, stateOf(this).inference);
       if (!inference) {
         await new Promise((resolve) => setImmediate(resolve));
         return this.predict(x, options);
       }
-      this.#checkIdle('predictAsync');
-      const { data, rows } = this.inputRows(x);
+      checkIdle(this, 'predictAsync');
+      const { data, rows } = modelInputRows(this, x);
       const out = new Float32Array(rows * this.outputSize);
       await inference.predict(data, rows, batchSize, out);
       return new Tensor(out, [rows, ...this.outputShape]);
@@ -315,26 +259,20 @@ export class Sequential {
   }
 
   /**
-   * The native forward pass on this model's backend (the CPU kernels, or resident on the GPU),
-   * created once per device in `cache`; null on `js`.
+   * The mean loss and the compiled metrics over a data set, in eval mode: `{ loss, accuracy, ... }`
+   * in compile order. x and y as for fit; NaN or Infinity in them throws unless `checkFinite: false`.
    */
-  #nativeInference(cache: Map<NativeDevice, NativeTrainer>): NativeTrainer | null {
-    const device = this.computeBackend().trainer;
-    const native = device ? nativeAddon() : null;
-    if (!native || !device) return null;
-    let trainer = cache.get(device);
-    if (!trainer) cache.set(device, (trainer = nativeInference(native, this, device)));
-    return trainer;
-  }
-
-  /** Mean loss (and accuracy when compiled with it) over a data set. */
-  evaluate(x: TensorLike | Int32Array | number[], y: unknown, options: EvaluateOptions = {}): Record<string, number> {
-    const objective = this.objective('evaluate');
+  evaluate(x: InputsLike, y: TargetsLike, options: EvaluateOptions = {}): Record<string, number> {
+    const objective = modelObjective(this, 'evaluate');
     objective.checkOutput(this.outputShape);
-    const batchSize = checkInteger(checkOptions(options, ['batchSize']).batchSize ?? 128, 'batchSize', 1);
-    const { data, rows } = this.inputRows(x);
-    const targets = targetRows(y, rows, this.outputSize, objective.classes, objective.loss.name === 'binaryCrossEntropyWithLogits');
-    return evaluateRows(this, objective, data, rows, targets, batchSize);
+    const o = checkOptions(options, ['batchSize', 'checkFinite']);
+    const batchSize = checkInteger(o.batchSize ?? 128, 'batchSize', 1);
+    const finite = checkBoolean(o.checkFinite ?? true, 'checkFinite');
+    const { data, rows } = modelInputRows(this, x, 'x', finite);
+    const targets = targetRows(y, rows, this.outputSize, objective.kind, 'y', finite);
+    const outputs = objective.wholeSet.length ? new Float32Array(rows * this.outputSize) : null;
+    const sums = evaluateRows(this, objective, data, rows, targets, batchSize, outputs);
+    return metricLogs(objective, this.outputSize, rows, sums, outputs, targets);
   }
 
   /** Copies of every tensor, layer by layer (as Keras: batch norm's running statistics included). */
@@ -344,7 +282,7 @@ export class Sequential {
 
   /** Overwrite every tensor (same order and sizes as getWeights()). */
   setWeights(weights: readonly Float32Array[]): void {
-    this.#checkIdle('setWeights');
+    checkIdle(this, 'setWeights');
     const params = this.tensors();
     if (!Array.isArray(weights) || weights.length !== params.length) {
       throw invalidDescribed('weights', `${params.length} arrays (one per layer tensor)`, Array.isArray(weights) ? `${weights.length}` : String(weights));
@@ -363,8 +301,18 @@ export class Sequential {
    * Snapshots the weights when called (callbacks may save during fit).
    */
   async save(dir: string, options?: SaveOptions): Promise<void> {
-    this.#checkIdle('save');
+    checkIdle(this, 'save');
     await saveModel(this, dir, options);
+  }
+
+  /**
+   * The files of `save()` (model.json, weights, and the optimizer state per `options`) in one
+   * Buffer, for a worker thread, HTTP or a database; `dd.modelFromBuffer(buffer)` restores it.
+   * The buffer has its own ArrayBuffer (transferable). Snapshots the weights when called.
+   */
+  async toBuffer(options?: SaveOptions): Promise<Buffer<ArrayBuffer>> {
+    checkIdle(this, 'toBuffer');
+    return modelToBuffer(this, options);
   }
 
   /**
@@ -375,7 +323,7 @@ export class Sequential {
    * num_batches_tracked, ...; see SaveWeightsOptions for the mapping of every layer type).
    */
   async saveWeights(file: string, options?: SaveWeightsOptions): Promise<void> {
-    this.#checkIdle('saveWeights');
+    checkIdle(this, 'saveWeights');
     await saveModelWeights(this, file, options);
   }
 
@@ -393,13 +341,127 @@ export class Sequential {
     ].join('\n');
   }
 
+  /** The architecture as plain data: { className, seed, layers } (what model.json stores). */
   getConfig(): Record<string, unknown> {
     return { className: 'Sequential', seed: this.seed, layers: this.layers.map((l) => l.getConfig()) };
   }
 
+  /** e.g. 'Sequential(Dense(64, tanh), Dense(2))'. */
   toString(): string {
     return `Sequential(${this.layers.map(String).join(', ')})`;
   }
+}
+
+
+// Internals of a model, for fit, the batch runners and evaluation (not exported by the package).
+
+/** Throws while a native fit span owns the weights. */
+function checkIdle(model: Sequential, action: string): void {
+  if (stateOf(model).busy) {
+    throw new DendriteError(`Expected an idle model for ${action} but received a model whose fit() is running (call it from a callback or after fit resolves)`, 'ERR_DENDRITE_INVALID_STATE');
+  }
+}
+
+/** Mark a native training span as running on a worker thread (it owns the weights meanwhile). */
+export function setBusy(model: Sequential, busy: boolean): void {
+  stateOf(model).busy = busy;
+}
+
+/** The backend a model computes on now: its own, else the active one. */
+export function computeBackend(model: Sequential): Backend {
+  return stateOf(model).backend ?? activeBackend();
+}
+
+/** The loss and metrics (throws before compile). */
+export function modelObjective(model: Sequential, action: string): Objective {
+  const objective = stateOf(model).objective;
+  if (!objective) {
+    throw new DendriteError(`Expected a compiled model (call model.compile first) for ${action} but received an uncompiled model`, 'ERR_DENDRITE_INVALID_STATE');
+  }
+  return objective;
+}
+
+/** The gradient buffers, one per parameter (created once): views of one arena, see gradientArena(). */
+export function modelGradients(model: Sequential): Float32Array[] {
+  const state = stateOf(model);
+  if (!state.grads) {
+    const sizes = model.parameters().map((p) => p.size);
+    const arena = new Float32Array(sizes.reduce((a, b) => a + b, 0));
+    let offset = 0;
+    state.grads = sizes.map((n) => arena.subarray(offset, (offset += n)));
+  }
+  return state.grads;
+}
+
+/** Every gradient in one contiguous buffer (parameter order): one allreduce covers it. */
+export function gradientArena(model: Sequential): Float32Array {
+  const first = modelGradients(model)[0];
+  return new Float32Array(first.buffer, first.byteOffset, model.parameters().reduce((n, p) => n + p.size, 0));
+}
+
+/** The js compute core for batches of `batch` rows (cached per batch size). */
+export function modelNetwork(model: Sequential, batch: number): Network {
+  const backend = computeBackend(model);
+  const networks = stateOf(model).networks;
+  let net = networks.get(batch);
+  if (net && net.steps[0].backend === backend) {
+    networks.delete(batch); // most recently used last
+  } else {
+    if (net) networks.delete(batch);
+    net = new Network(model.layers, batch, modelGradients(model), backend);
+    // a few sizes are live at once (full batch, last batch, validation, predict); drop the oldest
+    if (networks.size >= MAX_CACHED_NETWORKS) networks.delete(networks.keys().next().value!);
+  }
+  networks.set(batch, net);
+  return net;
+}
+
+/** Run the layers over `rows` rows of `data` in batches; calls visit(output, start, count) after each forward. */
+export function forEachBatch(model: Sequential, data: Float32Array, rows: number, batchSize: number,
+  visit: (output: Float32Array, start: number, count: number) => void): void {
+  checkIdle(model, 'predict or evaluate');
+  const width = model.inputSize;
+  if (computeBackend(model).trainer) {
+    // the device's forward pass, one native call per batch (not op by op with copies)
+    const inference = nativeInferenceOf(model, stateOf(model).syncInference)!;
+    const out = new Float32Array(Math.min(batchSize, rows) * model.outputSize);
+    for (let start = 0; start < rows; start += batchSize) {
+      const count = Math.min(batchSize, rows - start);
+      const batchOut = out.subarray(0, count * model.outputSize);
+      inference.predictSync(data.subarray(start * width, (start + count) * width), count, count, batchOut);
+      visit(batchOut, start, count);
+    }
+    return;
+  }
+  const order = identity(rows);
+  for (let start = 0; start < rows; start += batchSize) {
+    const count = Math.min(batchSize, rows - start);
+    const net = modelNetwork(model, count);
+    gatherRows(net.input, data, width, order, start, count);
+    net.forward(false);
+    visit(net.output, start, count);
+  }
+}
+
+/** The rows of x, checked against the model's input (shape; ids for an embedding; finite numbers when `finite`). */
+export function modelInputRows(model: Sequential, x: unknown, name = 'x', finite = false): { data: Float32Array; rows: number } {
+  const rows = inputRows(x, model.inputShape, model.takesIds, name);
+  model.layers[0].checkInput(rows.data, name);
+  if (finite) checkFiniteRows(rows.data, model.inputSize, name);
+  return rows;
+}
+
+/**
+ * The native forward pass on the model's backend (the CPU kernels, or resident on the GPU),
+ * created once per device in `cache`; null on `js`.
+ */
+function nativeInferenceOf(model: Sequential, cache: Map<NativeDevice, NativeTrainer>): NativeTrainer | null {
+  const device = computeBackend(model).trainer;
+  const native = device ? nativeAddon() : null;
+  if (!native || !device) return null;
+  let trainer = cache.get(device);
+  if (!trainer) cache.set(device, (trainer = nativeInference(native, model, device)));
+  return trainer;
 }
 
 /** 0, 1, ..., n-1. */
@@ -407,27 +469,6 @@ export function identity(n: number): Uint32Array {
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   return order;
-}
-
-/** Mean loss (weighted by rows) and accuracy over rows of a data set. */
-export function evaluateRows(model: Sequential, objective: Objective, data: Float32Array, rows: number, targets: Targets, batchSize: number): Record<string, number> {
-  const units = model.outputSize;
-  const order = identity(rows);
-  const backend = model.computeBackend();
-  let lossSum = 0;
-  let correct = 0;
-  const buffers = new Map<number, Int32Array | Float32Array>();
-  model.forEachBatch(data, rows, batchSize, (output, start, count) => {
-    let buf = buffers.get(count);
-    if (!buf) buffers.set(count, (buf = objective.buffer(count, units)));
-    objective.gather(buf, targets, units, order, start, count);
-    const batch = output.subarray(0, count * units);
-    lossSum += objective.batchLoss(backend, batch, buf, count, units, null) * count;
-    if (objective.accuracy) correct += objective.correct(batch, buf, count, units);
-  });
-  const logs: Record<string, number> = { loss: lossSum / rows };
-  if (objective.accuracy) logs.accuracy = correct / (rows * objective.perRow(units));
-  return logs;
 }
 
 registerModelClass('Sequential', Sequential);

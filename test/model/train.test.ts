@@ -4,6 +4,7 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import * as dd from '../../src/index.js';
 import { activeBackend } from '../../src/backend/registry.js';
+import { modelGradients, modelNetwork } from '../../src/model/sequential.js';
 import { expectClose, restoreDefaults, variants } from '../helpers.js';
 
 afterAll(restoreDefaults);
@@ -48,12 +49,12 @@ describe.each(variants())('learning on $label', (variant) => {
     const targets = Int32Array.of(2, 0);
     const ce = dd.loss('softmaxCrossEntropy');
     const lossAt = () => ce.forward(model.predict(x), targets);
-    const net = model.network(2);
+    const net = modelNetwork(model, 2);
     net.input.set(x.data);
     net.forward(true);
     activeBackend().softmaxCrossEntropy(net.output, targets, 2, 3, 0, net.outputGrad);
     net.backward();
-    const analytic = model.gradients().map((g) => g.slice());
+    const analytic = modelGradients(model).map((g) => g.slice());
     const h = 1e-2;
     model.parameters().forEach((p, k) => {
       const numeric = Array.from(p.data, (_, i) => {
@@ -154,18 +155,18 @@ describe('fit options and callbacks', () => {
     expect(m2.optimizer!.iterations).toBe(75);
   });
 
-  it('verbose: 1 prints one plain line per epoch when stdout is not a TTY', async () => {
+  it('verbose: 1 prints one plain line per epoch on stderr when it is not a TTY', async () => {
     const { x, y } = data();
     const lines: string[] = [];
-    const write = process.stdout.write;
-    process.stdout.write = ((chunk: string) => { lines.push(String(chunk)); return true; }) as typeof process.stdout.write;
+    const write = process.stderr.write;
+    process.stderr.write = ((chunk: string) => { lines.push(String(chunk)); return true; }) as typeof process.stderr.write;
     try {
       await model().fit(x, y, { epochs: 2, batchSize: 100, verbose: 1, validationSplit: 0.5 });
     } finally {
-      process.stdout.write = write;
+      process.stderr.write = write;
     }
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^Epoch 1\/2 - loss \d\.\d{4} - accuracy \d\.\d{4} - valLoss \d\.\d{4} - valAccuracy \d\.\d{4} - \d+\.\d\ds\n$/);
+    expect(lines[0]).toMatch(/^Epoch 1\/2 - loss: \d\.\d{4} - accuracy: \d\.\d{4} - valLoss: \d\.\d{4} - valAccuracy: \d\.\d{4} - \d+\.\d\ds\n$/);
     expect(lines[1]).toMatch(/^Epoch 2\/2 /);
   });
 
@@ -180,7 +181,7 @@ describe('fit options and callbacks', () => {
     const m = model();
     const uncompiled = dd.sequential([dd.layers.dense({ inputSize: 2, units: 2 })]);
     await expect(uncompiled.fit(x, y)).rejects.toThrow('Expected a compiled model (call model.compile first) for fit but received an uncompiled model');
-    await expect(m.fit(x, y.subarray(1))).rejects.toThrow('Expected 600 class indices (one per row of the logits) for y but received Int32Array(599)');
+    await expect(m.fit(x, y.subarray(1))).rejects.toThrow('Expected class indices [600] or one-hot [600, 2] (1200 values) for y but received Int32Array(599)');
     await expect(m.fit(dd.tensor(new Float32Array(1800), [600, 3]), y)).rejects.toThrow("Expected rows of 2 values (the model's input [N, 2]) for x but received shape [600, 3]");
     await expect(m.fit(x, Int32Array.from(y, (v) => v + 1))).rejects.toThrow('Expected an integer class index in [0, 1] for y[1] but received 2');
     await expect(m.fit(x, y, { batchSize: 0 })).rejects.toThrow('Expected an integer >= 1 for batchSize but received 0');

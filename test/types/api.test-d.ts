@@ -29,3 +29,31 @@ expectTypeOf<dd.SequentialOptions['backend']>().toEqualTypeOf<dd.BackendName | u
 dist.allreduce(new Int32Array(2));
 // @ts-expect-error unknown reduction
 dist.allreduce(new Float32Array(2), 'prod');
+
+// Sequential: typed targets, metrics by name, no internals on the public type
+const seqModel = dd.sequential([dd.layers.dense({ inputSize: 2, units: 3 })]);
+seqModel.compile({ optimizer: new dd.optimizers.Adam(), loss: 'softmaxCrossEntropy', metrics: ['accuracy', 'precision', { name: 'topKAccuracy', k: 2 }] });
+// @ts-expect-error unknown metric name
+seqModel.compile({ optimizer: new dd.optimizers.Adam(), loss: 'mse', metrics: ['f1'] });
+expectTypeOf(seqModel.fit).parameter(1).toEqualTypeOf<dd.TargetsLike>();
+expectTypeOf(seqModel.evaluate).parameter(1).toEqualTypeOf<dd.TargetsLike>();
+void seqModel.fit([[1, 2]], Int32Array.of(0));
+void seqModel.fit([[1, 2]], [[0, 1, 0]], { validationData: [[[1, 2]], [2]], checkFinite: false });
+// @ts-expect-error y is typed (not unknown)
+void seqModel.fit([[1, 2]], 'labels');
+// @ts-expect-error internal state
+void seqModel.busy;
+// @ts-expect-error internal state
+seqModel.network(2);
+// @ts-expect-error internal state
+seqModel.gradientArena();
+// @ts-expect-error internal state
+seqModel.gradients();
+// @ts-expect-error internal state
+seqModel.objective('fit');
+// @ts-expect-error internal state
+seqModel.computeBackend();
+// @ts-expect-error internal state
+seqModel.forEachBatch;
+// @ts-expect-error internal state
+seqModel.inputRows([[1, 2]]);

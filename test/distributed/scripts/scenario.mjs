@@ -106,6 +106,7 @@ if (scenario === 'uncaught') {
     options.verbose = root ? 1 : 0;
     if (root) callbacks.push({ onBatchEnd: () => {} });
   }
+  if (scenario === 'nan') options.checkFinite = false;  // the NaN must reach training (fit refuses it up front otherwise)
   if (scenario === 'nan' && root) callbacks.push(dd.callbacks.terminateOnNaN());
   if (scenario === 'stop' && dist.rank === 1) callbacks.push({ onTrainBegin: (control) => { control.stopTraining = true; } });
   if (scenario === 'invalid' && dist.rank === 1) options.epochs = 0;
