@@ -120,7 +120,7 @@ async function fitFor(model, X, y, seconds) {
       if (performance.now() - t0 >= seconds * 1e3) control.stopTraining = true;
     },
   };
-  const history = await model.fit(X, y, { epochs: 1e6, batchSize: BATCH, shuffle: true, seed: 1, callbacks: [stopper] });
+  const history = await model.fit(X, y, { epochs: 1e6, batchSize: BATCH, shuffle: true, seed: 1, verbose: 0, callbacks: [stopper] });
   const elapsed = (performance.now() - t0) / 1e3;
   const epochs = history.history.loss.length;
   return { samplesPerSec: ROWS * epochs / elapsed, epochs, seconds: elapsed, lastEpochLoss: history.history.loss.at(-1) };
@@ -300,7 +300,7 @@ async function main() {
   for (const th of THREADS) {
     dd.setNumThreads(th);
     models[th] = dendriteModel();
-    await models[th].fit(X, data.y, { epochs: 1, batchSize: BATCH, shuffle: true, seed: 1 }); // warm-up epoch
+    await models[th].fit(X, data.y, { epochs: 1, batchSize: BATCH, shuffle: true, seed: 1, verbose: 0 }); // warm-up epoch
   }
   const runs = { 1: [], 2: [] };
   for (let round = 0; round < CFG.rounds; round++) {

@@ -148,7 +148,7 @@ async function fitFor(model, X, y, seconds, extra = {}) {
       if (performance.now() - t0 >= seconds * 1e3) control.stopTraining = true;
     },
   };
-  const history = await model.fit(X, y, { epochs: 1e6, batchSize: BATCH, shuffle: true, seed: 1, callbacks: [stopper], ...extra });
+  const history = await model.fit(X, y, { epochs: 1e6, batchSize: BATCH, shuffle: true, seed: 1, verbose: 0, callbacks: [stopper], ...extra });
   const elapsed = (performance.now() - t0) / 1e3;
   const epochs = history.history.loss.length;
   return { samplesPerSec: ROWS * epochs / elapsed, epochs, seconds: elapsed, lastEpochLoss: history.history.loss.at(-1) };
@@ -551,7 +551,7 @@ async function main() {
   for (const th of THREADS) {
     dd.setNumThreads(th);
     models[th] = dendriteModel();
-    await models[th].fit(X, data.y, { epochs: 1, batchSize: BATCH, shuffle: true, seed: 1 }); // warm-up epoch
+    await models[th].fit(X, data.y, { epochs: 1, batchSize: BATCH, shuffle: true, seed: 1, verbose: 0 }); // warm-up epoch
   }
   const runs = { dendrite: { 1: [], 2: [] }, roof: { 1: [], 2: [] } };
   for (let round = 0; round < CFG.rounds; round++) {
@@ -592,12 +592,12 @@ async function main() {
   {
     const one = subset(1);
     let t0 = performance.now();
-    await jsModel.fit(one.x, one.y, { epochs: 1, batchSize: BATCH });
+    await jsModel.fit(one.x, one.y, { epochs: 1, batchSize: BATCH, verbose: 0 });
     const once = (performance.now() - t0) / 1e3;
     const n = Math.max(2, Math.min(ROWS / BATCH, Math.round(CFG.slowSeconds / once)));
     const s = subset(n);
     t0 = performance.now();
-    await jsModel.fit(s.x, s.y, { epochs: 1, batchSize: BATCH, shuffle: true, seed: 1 });
+    await jsModel.fit(s.x, s.y, { epochs: 1, batchSize: BATCH, shuffle: true, seed: 1, verbose: 0 });
     const seconds = (performance.now() - t0) / 1e3;
     jsTrain = { samplesPerSec: n * BATCH / seconds, steps: n, seconds };
   }

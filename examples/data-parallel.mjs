@@ -12,13 +12,19 @@ import { rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as dd from 'dendrite';
-import { loadFashionMnist } from './fashion-mnist-data.mjs';
 
 const dist = dd.distributed.init();  // size 1 under plain node
 const log = (...args) => dist.isRoot && console.log(...args);
-const dir = process.argv[2] ?? '/usr/share/datasets/fashion-mnist';
-const train = loadFashionMnist(dir, 'train');
-const test = loadFashionMnist(dir, 't10k');
+const dir = process.argv[2] ?? dd.data.FASHION_MNIST_DIR;
+let data;
+try {
+  data = await dd.data.loadFashionMnist({ dataDir: dir });  // rows of 784 pixels in [0, 1]
+} catch (err) {
+  console.error(err.message); // says how to install the files when they are missing
+  process.exit(1);
+}
+const train = { ...dd.data.toTensors(data, 'train'), rows: data.train.rows };
+const test = dd.data.toTensors(data, 'test');
 log(`${dist.size} rank(s)${dist.mpi ? ` (${dist.library.split(',')[0]})` : ''}, ${dd.getNumThreads()} native thread(s) each`);
 
 const model = dd.sequential([

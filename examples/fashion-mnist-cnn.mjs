@@ -5,28 +5,23 @@
 //
 // Two conv blocks (conv2d 3x3 + batch norm + max pooling), a dense layer with dropout,
 // Adam with cosine annealing, 10 epochs: a few minutes on 2 cores. The images come from
-// dendrite's IDX loader as channels-last [N, 28, 28, 1] (`shape: 'image'`). Exits with
+// dd.data.loadFashionMnist as channels-last [N, 28, 28, 1] (`shape: 'image'`). Exits with
 // status 1 below 91.5%.
 import * as dd from 'dendrite';
-// dendrite's streaming, validating IDX loader (the one `dendrite compare --data fashion-mnist` uses)
-import { FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, loadMnistDirectory } from '../dist/data/index.js';
 
 const TARGET = 0.915;
-const dir = process.argv[2] ?? FASHION_MNIST_DIR;
+const dir = process.argv[2] ?? dd.data.FASHION_MNIST_DIR;
 
 let data;
 try {
-  data = await loadMnistDirectory(dir, {
-    name: 'fashion-mnist', shape: 'image',
-    missingHint: 'Install it with `sudo apt-get install dataset-fashion-mnist`, or pass a directory with the four Fashion-MNIST files',
-  });
+  data = await dd.data.loadFashionMnist({ dataDir: dir, shape: 'image' });
 } catch (err) {
-  console.error(err.message);
+  console.error(err.message); // says how to install the files when they are missing
   process.exit(1);
 }
 const { train, test, inputShape } = data; // inputShape [28, 28, 1]
-const x = dd.tensor(train.x, [train.rows, ...inputShape]);
-const testX = dd.tensor(test.x, [test.rows, ...inputShape]);
+const { x } = dd.data.toTensors(data, 'train'); // [60000, 28, 28, 1]
+const { x: testX } = dd.data.toTensors(data, 'test');
 console.log(`Fashion-MNIST: ${train.rows} training and ${test.rows} test images [${inputShape.join(', ')}]; backend ${dd.getBackend()}, ${dd.getNumThreads()} threads`);
 
 const model = dd.sequential([
@@ -73,7 +68,7 @@ for (let r = 0; r < test.rows; r++) {
   totals[test.y[r]]++;
   if (best === test.y[r]) hits[test.y[r]]++;
 }
-for (let c = 0; c < 10; c++) console.log(`  ${FASHION_MNIST_CLASSES[c].padEnd(12)} ${(100 * hits[c] / Math.max(1, totals[c])).toFixed(1)}%`);
+for (let c = 0; c < 10; c++) console.log(`  ${dd.data.FASHION_MNIST_CLASSES[c].padEnd(12)} ${(100 * hits[c] / Math.max(1, totals[c])).toFixed(1)}%`);
 if (accuracy < TARGET) {
   console.error(`Expected a test accuracy of at least ${(TARGET * 100).toFixed(1)}% but received ${(accuracy * 100).toFixed(2)}%`);
   process.exitCode = 1;

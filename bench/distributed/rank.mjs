@@ -46,7 +46,7 @@ async function train() {
     units, activation: i < layers.length - 2 ? 'relu' : 'linear', ...(i === 0 ? { inputSize: width } : {}),
   })));
   model.compile({ optimizer: new dd.optimizers.Adam({ lr: 1e-3 }), loss: 'softmaxCrossEntropy' });
-  const history = await model.fit(x, y, { epochs, batchSize: batch, distributed: dist });
+  const history = await model.fit(x, y, { epochs, batchSize: batch, distributed: dist, verbose: 0 });
   // the last (warm) epoch; every rank waits for the slowest one at each step
   const seconds = (await dist.allreduce(Float64Array.of(history.history.time.at(-1)), 'max'))[0];
   return { rows, steps, seconds, samplesPerSecond: (batch * dist.size * steps) / seconds, loss: history.history.loss.at(-1) };
