@@ -214,6 +214,7 @@ export interface NativeTrainerSpec {
 }
 
 let addon: NativeAddon | null = null;
+let addonFile: string | null = null;
 let loadError: string | null = null;
 
 /** The package's root folder (src/ or dist/ sit below it). */
@@ -245,6 +246,7 @@ function load(): void {
     }
     try {
       addon = requireAddon(file) as NativeAddon;
+      addonFile = file;
       return;
     } catch (err) {
       // The first line is the loader's reason (e.g. a missing shared library or a wrong ELF class).
@@ -258,6 +260,11 @@ load();
 /** The loaded addon, or null when it could not be loaded. */
 export function nativeAddon(): NativeAddon | null {
   return addon;
+}
+
+/** The file the addon was loaded from, or null. */
+export function nativeAddonFile(): string | null {
+  return addonFile;
 }
 
 /** Why the addon could not be loaded (every file tried and why), with how to fix it; null when it loaded. */

@@ -87,8 +87,10 @@ export interface BackendInfo {
   isa?: string;
   /** The CPU kernel variants compiled in and supported here, best first. */
   isaVariants?: string[];
-  /** cpu: data-parallel support compiled in: 'mpi', or 'none' (single process only). */
+  /** cpu: data-parallel support usable here: 'mpi', or 'none' (single process only). */
   distributed?: 'mpi' | 'none';
+  /** cpu: the addon file loaded (the prebuilt binary in prebuilds/, or a build from source in build/Release/). */
+  addon?: string;
   /** cuda: the GPU in use, e.g. 'NVIDIA H100 80GB HBM3 (sm_90)'. */
   device?: string;
 }

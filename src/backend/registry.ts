@@ -1,6 +1,6 @@
 /** Backend selection: `setBackend`, `getBackend`, `backends()`, `setMatmulPrecision`. */
 import { DendriteError, invalidParameter } from '../errors.js';
-import { nativeAddon, nativeLoadError, type CudaInfo } from '../native.js';
+import { nativeAddon, nativeAddonFile, nativeLoadError, type CudaInfo } from '../native.js';
 import type { Backend, BackendInfo, BackendName } from './backend.js';
 import { createNativeBackend } from './native-ops.js';
 import { jsBackend } from './js/index.js';
@@ -81,7 +81,7 @@ function cudaEntry(): BackendInfo {
 /** Every backend, whether it can be used here, and why not. */
 export function backends(): BackendInfo[] {
   const cpu: BackendInfo = native
-    ? { name: 'cpu', available: true, isa: native.isa(), isaVariants: native.isaVariants(), distributed: native.distLaunch().compiled ? 'mpi' : 'none' }
+    ? { name: 'cpu', available: true, isa: native.isa(), isaVariants: native.isaVariants(), distributed: native.distLaunch().compiled ? 'mpi' : 'none', addon: nativeAddonFile() ?? undefined }
     : { name: 'cpu', available: false, reason: nativeLoadError() ?? 'unknown error' };
   return [{ name: 'js', available: true }, cpu, cudaEntry()];
 }

@@ -43,6 +43,12 @@ function bareBin(dir: string): string {
   return dir;
 }
 
+function hasCompiler(): boolean {
+  const found = ['c++', 'cmake'].every((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0);
+  if (!found) console.log('note: no C++ compiler or cmake on PATH: the npx dendrite build test is skipped');
+  return found;
+}
+
 describe.skipIf(!built)('the published package', () => {
   beforeAll(() => {
     work = mkdtempSync(path.join(os.tmpdir(), 'dendrite-pack-'));
@@ -109,8 +115,20 @@ describe.skipIf(!built)('the published package', () => {
     expect(out.shared).toBe(true);
     expect(out.accuracy).toBeGreaterThan(0.8);
     expect(out.mpi).toBe(existsSync(path.join(release, 'dendrite_mpi.so')));
+    expect(out.cpu.addon).toBe(path.join(app, 'node_modules', 'dendrite', 'prebuilds', 'linux-x64', 'dendrite.node'));
     const cli = spawnSync(path.join(app, 'node_modules', '.bin', 'dendrite'), ['--version'], { cwd: app, env, encoding: 'utf8' });
     expect(cli.stdout.trim()).toBe(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version);
+  });
+
+  // Where a platform has no prebuilt binary: `npx dendrite build` compiles the shipped sources
+  // (fetching cmake-js and node-addon-api's headers, from npm's cache when it has them).
+  it.skipIf(!hasCompiler())('builds from the shipped sources with npx dendrite build, and then loads that build', () => {
+    const app = path.join(work, 'app');
+    const build = spawnSync(path.join(app, 'node_modules', '.bin', 'dendrite'), ['build', '--cuda', 'off'], { cwd: app, encoding: 'utf8', env: { ...process.env, DENDRITE_ADDON_PATH: '' } });
+    expect(build.status, build.stderr.slice(-2000)).toBe(0);
+    expect(build.stdout).toMatch(/^built: cpu (avx512|avx2|scalar)/m);
+    const r = spawnSync(process.execPath, ['-e', "console.log(JSON.stringify(require('dendrite').backends()[1]))"], { cwd: app, encoding: 'utf8', env: { ...process.env, DENDRITE_ADDON_PATH: '' } });
+    expect(JSON.parse(r.stdout)).toMatchObject({ available: true, addon: path.join(app, 'node_modules', 'dendrite', 'build', 'Release', 'dendrite.node') });
   });
 });
 
