@@ -3,7 +3,7 @@
 //   sudo apt-get install dataset-fashion-mnist     # Debian/Ubuntu: the IDX files in /usr/share/datasets/fashion-mnist
 //   node examples/fashion-mnist.mjs [dir]          # or a directory holding the four *-ubyte[.gz] files
 //
-// About 20-30 s on 2 cores. The images come from dd.data.loadFashionMnist as rows of
+// About 5-30 s on 2 cores, loading included. The images come from dd.data.loadFashionMnist as rows of
 // 784 pixels in [0, 1] (the loader `dendrite compare --data fashion-mnist` uses).
 import * as dd from 'dendrite';
 

@@ -23,8 +23,10 @@ export type { Dataset, Split, Scaling } from './dataset.js';
 export const DATA_SPECS = [...SYNTHETIC_NAMES, 'fashion-mnist', 'mnist', 'csv:<file>'] as const;
 
 /** How to get Fashion-MNIST when it is missing. */
-export const FASHION_MNIST_HINT = 'Install it with `sudo apt-get install dataset-fashion-mnist` (Debian/Ubuntu), '
-  + 'or download the four *-ubyte.gz files from https://github.com/zalandoresearch/fashion-mnist and pass --data-dir <dir>';
+export function fashionMnistHint(passDir: string): string {
+  return 'Install it with `sudo apt-get install dataset-fashion-mnist` (Debian/Ubuntu), '
+    + `or download the four *-ubyte.gz files from https://github.com/zalandoresearch/fashion-mnist and ${passDir}`;
+}
 
 /** Options of loadDataset. */
 export interface LoadDatasetOptions {
@@ -62,11 +64,12 @@ export async function loadDataset(spec: string, options: LoadDatasetOptions = {}
   else if (spec === 'xor') data = xor({ seed });
   else if (spec === 'fashion-mnist') {
     data = await loadMnistDirectory(options.dataDir ?? FASHION_MNIST_DIR, {
-      name: 'fashion-mnist', limit: options.limit, testLimit: options.testLimit, missingHint: FASHION_MNIST_HINT, shape,
+      name: 'fashion-mnist', limit: options.limit, testLimit: options.testLimit, shape,
+      subject: '--data fashion-mnist', missingHint: fashionMnistHint('pass --data-dir <dir>'),
     });
   } else if (spec === 'mnist') {
     if (!options.dataDir) throw argumentError('--data-dir', 'a directory of MNIST-format IDX files with --data mnist', 'none');
-    data = await loadMnistDirectory(options.dataDir, { name: 'mnist', limit: options.limit, testLimit: options.testLimit, shape });
+    data = await loadMnistDirectory(options.dataDir, { name: 'mnist', limit: options.limit, testLimit: options.testLimit, shape, subject: '--data mnist' });
   } else if (spec.startsWith('csv:') && spec.length > 4) {
     data = await loadCsv(spec.slice(4), { labelColumn: options.labelColumn, seed });
   } else {

@@ -33,6 +33,8 @@ export interface MnistOptions {
   testLimit?: number;
   /** What to tell the user when the files are missing (how to get them). */
   missingHint?: string;
+  /** How the caller named the directory in errors: e.g. '--data fashion-mnist' (the CLI), 'dataDir'. Default 'dir'. */
+  subject?: string;
   /**
    * 'flat' (default): each image is a row of H*W pixels (inputShape absent, features H*W);
    * 'image': channels-last [H, W, 1] (inputShape [H, W, 1]), so that
@@ -81,7 +83,7 @@ export async function loadMnistDirectory(dir: string, options: MnistOptions = {}
   const { files, missing } = findMnistFiles(dir);
   if (!files) {
     const hint = options.missingHint ? `. ${options.missingHint}` : '';
-    throw dataError(`--data ${name}`, `a directory with the MNIST-format IDX files ${missing.join(', ')}`, `${JSON.stringify(dir)}, which lacks them${hint}`);
+    throw dataError(options.subject ?? 'dir', `a directory with the MNIST-format IDX files ${missing.join(', ')}`, `${JSON.stringify(dir)}, which lacks them${hint}`);
   }
   const [trainImages, trainLabels, testImages, testLabels] = await Promise.all([
     readIdx(files.trainImages, { limit: options.limit }),

@@ -7,7 +7,7 @@ import { Tensor } from '../tensor.js';
 import { loadCsv, readCsvRows } from './csv.js';
 import { sampleShape, type Dataset } from './dataset.js';
 import { readIdx } from './idx.js';
-import { DATA_SPECS, FASHION_MNIST_HINT, loadDataset } from './index.js';
+import { DATA_SPECS, fashionMnistHint, loadDataset } from './index.js';
 import { LabelEncoder } from './label-encoder.js';
 import { FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, loadMnistDirectory, type MnistOptions } from './mnist.js';
 import { Preprocessing, predictLabels, preprocessingOf, setPreprocessing } from './preprocessing.js';
@@ -17,7 +17,7 @@ import { trainTestSplit } from './train-test-split.js';
 import { invalidParameter } from '../errors.js';
 
 /** Options of dd.data.loadFashionMnist. */
-export interface FashionMnistOptions extends Omit<MnistOptions, 'name' | 'missingHint'> {
+export interface FashionMnistOptions extends Omit<MnistOptions, 'name' | 'missingHint' | 'subject'> {
   /** The directory of the IDX files. Default /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist). */
   dataDir?: string;
 }
@@ -29,7 +29,7 @@ export interface FashionMnistOptions extends Omit<MnistOptions, 'name' | 'missin
  */
 function loadFashionMnist(options: FashionMnistOptions = {}): Promise<Dataset> {
   const { dataDir = FASHION_MNIST_DIR, ...rest } = options;
-  return loadMnistDirectory(dataDir, { ...rest, name: 'fashion-mnist', missingHint: FASHION_MNIST_HINT });
+  return loadMnistDirectory(dataDir, { ...rest, name: 'fashion-mnist', subject: 'dataDir', missingHint: fashionMnistHint('pass their directory as { dataDir }') });
 }
 
 /**

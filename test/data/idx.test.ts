@@ -125,6 +125,10 @@ describe('MNIST-format directories', () => {
   it('says how to get Fashion-MNIST when the files are missing', async () => {
     await expect(loadDataset('fashion-mnist', { dataDir: dir })).rejects.toThrow(/Expected a directory with the MNIST-format IDX files train-images-idx3-ubyte\[\.gz\].* for --data fashion-mnist but received .*which lacks them\. Install it with `sudo apt-get install dataset-fashion-mnist`/);
     await expect(loadDataset('mnist')).rejects.toThrow('Expected a directory of MNIST-format IDX files with --data mnist for --data-dir but received none');
+    // From the library, in the library's words: the option, not the CLI flag.
+    const lib = dd.data.loadFashionMnist({ dataDir: dir });
+    await expect(lib).rejects.toThrow(/for dataDir but received .*which lacks them\. Install it with .* and pass their directory as \{ dataDir \}$/);
+    await expect(dd.data.loadMnist(dir)).rejects.toThrow(/IDX files .* for dir but received/);
   });
 
   const installed = findMnistFiles(FASHION_MNIST_DIR).files !== null;
