@@ -1,27 +1,14 @@
 // dd.callbacks.modelCheckpoint (Keras' ModelCheckpoint), its path placeholders, and the
 // monitor checks it shares with earlyStopping.
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as dd from '../../src/index.js';
+import { tempDirPerTest, tinyClassifier, X, Y } from './callback-helpers.js';
 import { PathTemplate } from '../../src/callbacks/path-template.js';
 
-let dir = '';
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'dd-checkpoint-'));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-function model(): dd.Sequential {
-  const m = dd.sequential([dd.layers.dense({ inputSize: 2, units: 4, activation: 'tanh' }), dd.layers.dense({ units: 2 })], { seed: 1, backend: 'js' });
-  m.compile({ optimizer: new dd.optimizers.Adam({ lr: 0.05 }), loss: 'softmaxCrossEntropy', metrics: ['accuracy'] });
-  return m;
-}
-const X = dd.tensor([[0, 0], [0, 1], [1, 0], [1, 1], [0.5, 0.5], [0.2, 0.8]]);
-const Y = [0, 1, 1, 0, 1, 0];
+const tmp = tempDirPerTest('dd-checkpoint-');
+const model = tinyClassifier;
 
 /** A callback, placed before the checkpoint, that makes the epochs' `loss` a scripted sequence. */
 function scriptedLoss(values: number[]): dd.Callback {
@@ -39,17 +26,17 @@ describe('modelCheckpoint', () => {
   it('saves the model at every epoch end, {epoch:02d} counted from 1; the saves load back', async () => {
     const m = model();
     const seen: Float32Array[][] = [];
-    await m.fit(X, Y, { epochs: 3, batchSize: 2, callbacks: [weightsPerEpoch(seen), dd.callbacks.modelCheckpoint({ dir: path.join(dir, 'ckpt-{epoch:02d}') })] });
-    expect((await readdir(dir)).sort()).toEqual(['ckpt-01', 'ckpt-02', 'ckpt-03']);
-    const second = await dd.loadModel(path.join(dir, 'ckpt-02'));
+    await m.fit(X, Y, { epochs: 3, batchSize: 2, callbacks: [weightsPerEpoch(seen), dd.callbacks.modelCheckpoint({ dir: path.join(tmp(), 'ckpt-{epoch:02d}') })] });
+    expect((await readdir(tmp())).sort()).toEqual(['ckpt-01', 'ckpt-02', 'ckpt-03']);
+    const second = await dd.loadModel(path.join(tmp(), 'ckpt-02'));
     expect(second.getWeights()).toEqual(seen[1]);
     expect(second.optimizer!.iterations).toBe(6);  // the optimizer state is saved too
   });
 
   it('without placeholders every save replaces the last', async () => {
     const m = model();
-    await m.fit(X, Y, { epochs: 2, batchSize: 3, callbacks: [dd.callbacks.modelCheckpoint({ dir: path.join(dir, 'last') })] });
-    expect((await dd.loadModel(path.join(dir, 'last'))).getWeights()).toEqual(m.getWeights());
+    await m.fit(X, Y, { epochs: 2, batchSize: 3, callbacks: [dd.callbacks.modelCheckpoint({ dir: path.join(tmp(), 'last') })] });
+    expect((await dd.loadModel(path.join(tmp(), 'last'))).getWeights()).toEqual(m.getWeights());
   });
 
   it('saveBestOnly saves only the epochs that improve the monitored value (min for losses)', async () => {
@@ -57,68 +44,68 @@ describe('modelCheckpoint', () => {
     await model().fit(X, Y, {
       epochs: 4, batchSize: 6,
       callbacks: [scriptedLoss([3, 1, 2, 0.5]), weightsPerEpoch(seen),
-        dd.callbacks.modelCheckpoint({ dir: path.join(dir, 'best-{epoch}-{loss:.1f}'), saveBestOnly: true }),
-        dd.callbacks.modelCheckpoint({ dir: path.join(dir, 'best'), monitor: 'loss', saveBestOnly: true })],
+        dd.callbacks.modelCheckpoint({ dir: path.join(tmp(), 'best-{epoch}-{loss:.1f}'), saveBestOnly: true }),
+        dd.callbacks.modelCheckpoint({ dir: path.join(tmp(), 'best'), monitor: 'loss', saveBestOnly: true })],
     });
-    expect((await readdir(dir)).sort()).toEqual(['best', 'best-1-3.0', 'best-2-1.0', 'best-4-0.5']);
-    expect((await dd.loadModel(path.join(dir, 'best'))).getWeights()).toEqual(seen[3]);
+    expect((await readdir(tmp())).sort()).toEqual(['best', 'best-1-3.0', 'best-2-1.0', 'best-4-0.5']);
+    expect((await dd.loadModel(path.join(tmp(), 'best'))).getWeights()).toEqual(seen[3]);
   });
 
   it("mode 'max' (and 'auto' on accuracy names) keeps the highest value; NaN never improves", async () => {
     await model().fit(X, Y, {
       epochs: 4, batchSize: 6,
       callbacks: [scriptedLoss([NaN, 1, 3, 2]), { onEpochEnd: (e, logs) => { logs.accuracy = [0.5, 0.4, 0.9, 0.9][e]; } },
-        dd.callbacks.modelCheckpoint({ dir: path.join(dir, 'loss-{epoch}'), monitor: 'loss', mode: 'max', saveBestOnly: true }),
-        dd.callbacks.modelCheckpoint({ dir: path.join(dir, 'acc-{epoch}'), monitor: 'accuracy', saveBestOnly: true })],
+        dd.callbacks.modelCheckpoint({ dir: path.join(tmp(), 'loss-{epoch}'), monitor: 'loss', mode: 'max', saveBestOnly: true }),
+        dd.callbacks.modelCheckpoint({ dir: path.join(tmp(), 'acc-{epoch}'), monitor: 'accuracy', saveBestOnly: true })],
     });
-    expect((await readdir(dir)).sort()).toEqual(['acc-1', 'acc-3', 'loss-2', 'loss-3']);
+    expect((await readdir(tmp())).sort()).toEqual(['acc-1', 'acc-3', 'loss-2', 'loss-3']);
   });
 
   it('monitors valLoss by default when there is validation data', async () => {
     await model().fit(X, Y, {
       epochs: 3, batchSize: 6, validationData: [X, Y],
       callbacks: [{ onEpochEnd: (e, logs) => { logs.valLoss = [1, 2, 0.5][e]; } },
-        dd.callbacks.modelCheckpoint({ dir: path.join(dir, 'v{epoch}'), saveBestOnly: true })],
+        dd.callbacks.modelCheckpoint({ dir: path.join(tmp(), 'v{epoch}'), saveBestOnly: true })],
     });
-    expect((await readdir(dir)).sort()).toEqual(['v1', 'v3']);
+    expect((await readdir(tmp())).sort()).toEqual(['v1', 'v3']);
   });
 
   it('file: saves the weights only (Keras save_weights_only), loadable with dd.loadWeights', async () => {
     const m = model();
-    await m.fit(X, Y, { epochs: 2, batchSize: 3, callbacks: [dd.callbacks.modelCheckpoint({ file: path.join(dir, 'w-{epoch}.safetensors') })] });
-    expect((await readdir(dir)).sort()).toEqual(['w-1.safetensors', 'w-2.safetensors']);
+    await m.fit(X, Y, { epochs: 2, batchSize: 3, callbacks: [dd.callbacks.modelCheckpoint({ file: path.join(tmp(), 'w-{epoch}.safetensors') })] });
+    expect((await readdir(tmp())).sort()).toEqual(['w-1.safetensors', 'w-2.safetensors']);
     const fresh = model();
-    await dd.loadWeights(fresh, path.join(dir, 'w-2.safetensors'));
+    await dd.loadWeights(fresh, path.join(tmp(), 'w-2.safetensors'));
     expect(fresh.getWeights()).toEqual(m.getWeights());
   });
 
   it('a monitor missing from the logs rejects fit at the first epoch, naming the logs entries', async () => {
     const m = model();
-    const run = m.fit(X, Y, { epochs: 3, batchSize: 6, callbacks: [dd.callbacks.modelCheckpoint({ dir: path.join(dir, 'c'), monitor: 'val_loss', saveBestOnly: true })] });
+    const run = m.fit(X, Y, { epochs: 3, batchSize: 6, callbacks: [dd.callbacks.modelCheckpoint({ dir: path.join(tmp(), 'c'), monitor: 'val_loss', saveBestOnly: true })] });
     await expect(run).rejects.toThrow(dd.DendriteError);
     await expect(run).rejects.toThrow("Expected one of the logs entries 'loss', 'accuracy', 'time' for modelCheckpoint monitor but received 'val_loss' (validation entries need validationData or validationSplit)");
     expect(m.optimizer!.iterations).toBe(1);
-    expect(await exists(path.join(dir, 'c'))).toBe(false);
+    expect(await exists(path.join(tmp(), 'c'))).toBe(false);
     // an explicit monitor is checked without saveBestOnly too
-    await expect(model().fit(X, Y, { epochs: 1, callbacks: [dd.callbacks.modelCheckpoint({ dir, monitor: 'acc' })] }))
+    await expect(model().fit(X, Y, { epochs: 1, callbacks: [dd.callbacks.modelCheckpoint({ dir: tmp(), monitor: 'acc' })] }))
       .rejects.toThrow("Expected one of the logs entries 'loss', 'accuracy', 'time' for modelCheckpoint monitor but received 'acc'");
   });
 
   it('an unknown placeholder rejects fit at the first epoch, naming the fields', async () => {
-    await expect(model().fit(X, Y, { epochs: 2, callbacks: [dd.callbacks.modelCheckpoint({ dir: path.join(dir, '{epoch}-{val_loss}') })] }))
+    await expect(model().fit(X, Y, { epochs: 2, callbacks: [dd.callbacks.modelCheckpoint({ dir: path.join(tmp(), '{epoch}-{val_loss}') })] }))
       .rejects.toThrow("Expected one of 'loss', 'accuracy', 'time', 'epoch' for the {val_loss} placeholder of modelCheckpoint dir but received 'val_loss'");
   });
 
   it('saves on rank 0 only (control.isRoot), the checks run on every rank', async () => {
     const m = model();
-    const checkpoint = dd.callbacks.modelCheckpoint({ dir: path.join(dir, 'c{epoch}') });
+    const checkpoint = dd.callbacks.modelCheckpoint({ dir: path.join(tmp(), 'c{epoch}') });
     const control = (isRoot: boolean): dd.TrainingControl => ({ stopTraining: false, model: m, isRoot, getWeights: () => [], setWeights: () => undefined });
     await checkpoint.onTrainBegin?.(control(false));
     await checkpoint.onEpochEnd?.(0, { loss: 1 }, control(false));
-    expect(await readdir(dir)).toEqual([]);
+    expect(await readdir(tmp())).toEqual([]);
     await checkpoint.onEpochEnd?.(1, { loss: 1 }, control(true));
-    expect(await readdir(dir)).toEqual(['c2']);
-    const best = dd.callbacks.modelCheckpoint({ dir, monitor: 'valLoss', saveBestOnly: true });
+    expect(await readdir(tmp())).toEqual(['c2']);
+    const best = dd.callbacks.modelCheckpoint({ dir: tmp(), monitor: 'valLoss', saveBestOnly: true });
     await expect(best.onEpochEnd?.(0, { loss: 1 }, control(false))).rejects.toThrow(/for modelCheckpoint monitor but received 'valLoss'/);
   });
 

@@ -1,30 +1,17 @@
 // dd.callbacks.csvLogger (Keras' CSVLogger): header, one row per epoch written as it ends, append.
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as dd from '../../src/index.js';
+import { tempDirPerTest, tinyClassifier, X, Y } from './callback-helpers.js';
 
-let dir = '';
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'dd-csv-'));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-function model(): dd.Sequential {
-  const m = dd.sequential([dd.layers.dense({ inputSize: 2, units: 4, activation: 'tanh' }), dd.layers.dense({ units: 2 })], { seed: 1, backend: 'js' });
-  m.compile({ optimizer: new dd.optimizers.Adam({ lr: 0.05 }), loss: 'softmaxCrossEntropy', metrics: ['accuracy'] });
-  return m;
-}
-const X = dd.tensor([[0, 0], [0, 1], [1, 0], [1, 1], [0.5, 0.5], [0.2, 0.8]]);
-const Y = [0, 1, 1, 0, 1, 0];
+const tmp = tempDirPerTest('dd-csv-');
+const model = tinyClassifier;
 const lines = async (file: string) => (await readFile(file, 'utf8')).split('\n');
 
 describe('csvLogger', () => {
   it('writes a header (epoch + the logs entries in their order) and one row per epoch, each as its epoch ends', async () => {
-    const file = path.join(dir, 'logs', 'run.csv');  // the folder is created
+    const file = path.join(tmp(), 'logs', 'run.csv');  // the folder is created
     const seenByEpoch: number[] = [];
     const history = await model().fit(X, Y, {
       epochs: 3, batchSize: 2, validationSplit: 0.34,
@@ -44,7 +31,7 @@ describe('csvLogger', () => {
   });
 
   it('replaces the file at each fit without append; append keeps one header and adds rows', async () => {
-    const file = path.join(dir, 'run.csv');
+    const file = path.join(tmp(), 'run.csv');
     await model().fit(X, Y, { epochs: 2, callbacks: [dd.callbacks.csvLogger(file)] });
     await model().fit(X, Y, { epochs: 2, callbacks: [dd.callbacks.csvLogger(file)] });
     expect((await lines(file)).map((l) => l.split(',')[0])).toEqual(['epoch', '0', '1', '']);
@@ -53,11 +40,11 @@ describe('csvLogger', () => {
   });
 
   it('append creates a missing file with its header and follows an existing header\'s columns', async () => {
-    const fresh = path.join(dir, 'fresh.csv');
+    const fresh = path.join(tmp(), 'fresh.csv');
     await model().fit(X, Y, { epochs: 1, callbacks: [dd.callbacks.csvLogger(fresh, { append: true })] });
     expect((await lines(fresh))[0]).toBe('epoch,loss,accuracy,time');
     // an older file: other column order, a column fit does not log, no final line break
-    const older = path.join(dir, 'older.csv');
+    const older = path.join(tmp(), 'older.csv');
     await writeFile(older, 'time;"lr";epoch;accuracy;loss\n1;0.1;0;0.5;0.7');
     await model().fit(X, Y, { epochs: 1, callbacks: [dd.callbacks.csvLogger(older, { append: true, separator: ';' })] });
     const text = await lines(older);
@@ -69,7 +56,7 @@ describe('csvLogger', () => {
   });
 
   it('rejects fit when appending logs entries the existing header lacks, naming its columns', async () => {
-    const file = path.join(dir, 'run.csv');
+    const file = path.join(tmp(), 'run.csv');
     await writeFile(file, 'epoch,loss\n0,1\n');
     await expect(model().fit(X, Y, { epochs: 1, callbacks: [dd.callbacks.csvLogger(file, { append: true })] })).rejects.toThrow(
       `Expected logs entries among the columns 'epoch', 'loss' of ${file} for csvLogger but received 'accuracy', 'time' (append keeps the existing header: use another file)`,
@@ -78,7 +65,7 @@ describe('csvLogger', () => {
   });
 
   it('uses the separator and quotes fields that hold it', async () => {
-    const file = path.join(dir, 'run.tsv');
+    const file = path.join(tmp(), 'run.tsv');
     await model().fit(X, Y, {
       epochs: 1, callbacks: [{ onEpochEnd: (_e, logs) => { logs['a\tb'] = 1; } }, dd.callbacks.csvLogger(file, { separator: '\t' })],
     });
@@ -86,7 +73,7 @@ describe('csvLogger', () => {
   });
 
   it('an entry missing from a later epoch is an empty field; a new one rejects', async () => {
-    const file = path.join(dir, 'run.csv');
+    const file = path.join(tmp(), 'run.csv');
     const logger = dd.callbacks.csvLogger(file);
     const control: dd.TrainingControl = { stopTraining: false, model: model(), isRoot: true, getWeights: () => [], setWeights: () => undefined };
     await logger.onTrainBegin?.(control);
@@ -97,7 +84,7 @@ describe('csvLogger', () => {
   });
 
   it('writes nothing on ranks other than 0 (control.isRoot false)', async () => {
-    const file = path.join(dir, 'run.csv');
+    const file = path.join(tmp(), 'run.csv');
     const logger = dd.callbacks.csvLogger(file);
     const control: dd.TrainingControl = { stopTraining: false, model: model(), isRoot: false, getWeights: () => [], setWeights: () => undefined };
     await logger.onTrainBegin?.(control);
