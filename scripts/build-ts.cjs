@@ -9,12 +9,19 @@ const path = require('node:path');
 
 const root = path.join(__dirname, '..');
 const dist = path.join(root, 'dist');
+const fresh = path.join(root, 'dist.building');
 
-// From scratch: no file of a module since removed survives into the package.
-fs.rmSync(dist, { recursive: true, force: true });
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], {
+// From scratch (no file of a module since removed survives into the package), into a
+// folder of its own: dist/ is replaced only by a build that succeeded, in one rename.
+fs.rmSync(fresh, { recursive: true, force: true });
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json'), '--outDir', fresh], {
   stdio: 'inherit',
 });
+const old = path.join(root, 'dist.old');
+fs.rmSync(old, { recursive: true, force: true });
+if (fs.existsSync(dist)) fs.renameSync(dist, old);
+fs.renameSync(fresh, dist);
+fs.rmSync(old, { recursive: true, force: true });
 
 // The `dendrite` command (package.json "bin"): npm links it at install, before this
 // build creates the file, so the executable bit is set here.

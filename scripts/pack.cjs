@@ -37,9 +37,9 @@ function copyPrebuilds(release, packageDir) {
   return target;
 }
 
-/** The manifest users install: no development scripts (only the pack hooks, so postpack runs) and no devDependencies. */
+/** The manifest users install: no development scripts (only postpack, which npm must still run to restore ours) and no devDependencies. */
 function usersManifest(pkg) {
-  const out = { ...pkg, scripts: { prepack: pkg.scripts.prepack, postpack: pkg.scripts.postpack } };
+  const out = { ...pkg, scripts: { postpack: pkg.scripts.postpack } };
   delete out.devDependencies;
   return out;
 }
@@ -54,12 +54,20 @@ function prepack() {
   const run = (args) => execFileSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
   // The Release build of this checkout, brought up to date (incremental). The CUDA
   // micro-benchmarks stay out (DENDRITE_CUDA_BENCH defaults to OFF).
-  run([require.resolve('cmake-js/bin/cmake-js'), 'compile']);
+  // The settings are explicit, whatever an earlier developer build left in the CMake cache:
+  // a release build with CUDA and MPI (DENDRITE_PACK_CUDA / DENDRITE_PACK_MPI=OFF to pack
+  // without them, e.g. on a machine without nvcc), no micro-benchmarks, no sanitizers.
+  const cuda = process.env.DENDRITE_PACK_CUDA ?? 'ON';
+  const mpi = process.env.DENDRITE_PACK_MPI ?? 'ON';
+  run([require.resolve('cmake-js/bin/cmake-js'), 'compile', '--CDCMAKE_BUILD_TYPE=Release', `--CDDENDRITE_CUDA=${cuda}`, `--CDDENDRITE_MPI=${mpi}`,
+    '--CDDENDRITE_CUDA_BENCH=OFF', '--CDDENDRITE_SANITIZE=OFF']);
   run([path.join(__dirname, 'build-ts.cjs')]);
   const target = copyPrebuilds(path.join(root, 'build', 'Release'), root);
   // The binary must load on its own, from the prebuilds folder, in a fresh process.
   run(['-e', `const a = require(${JSON.stringify(path.join(target, 'dendrite.node'))});
-    console.log('pack: ${path.relative(root, target)}: isa ' + a.isa() + ', mpi ' + a.distLaunch().compiled + ', cuda compiled ' + a.cudaInfo().compiled);`]);
+    const cuda = a.cudaInfo().compiled, mpi = a.distLaunch().compiled;
+    console.log('pack: ${path.relative(root, target)}: isa ' + a.isa() + ', mpi ' + mpi + ', cuda compiled ' + cuda);
+    if (cuda !== ${cuda === 'ON'} || mpi !== ${mpi === 'ON'}) { console.error('pack: the prebuilt addon does not have the CUDA/MPI support asked for'); process.exit(1); }`]);
   const text = fs.readFileSync(manifest, 'utf8');
   fs.writeFileSync(saved, text);
   fs.writeFileSync(manifest, `${JSON.stringify(usersManifest(JSON.parse(text)), null, 2)}\n`);

@@ -43,10 +43,12 @@ export function csvLogger(file: string, options: CsvLoggerOptions = {}): Callbac
     async onTrainBegin(control) {
       columns = null;
       lineBreak = '';
-      if (!control.isRoot) return;
-      await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+      // Every rank of a distributed fit checks the columns (so a mismatch rejects fit on
+      // every rank instead of ending the job); only rank 0 writes. In append mode each rank
+      // reads the header, so the file must be visible to them (one machine or a shared filesystem).
+      if (control.isRoot) await mkdir(path.dirname(path.resolve(file)), { recursive: true });
       if (!append) {
-        await writeFile(file, '');
+        if (control.isRoot) await writeFile(file, '');
         return;
       }
       const existing = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
@@ -58,7 +60,6 @@ export function csvLogger(file: string, options: CsvLoggerOptions = {}): Callbac
       if (existing !== '' && !existing.endsWith('\n')) lineBreak = '\n';
     },
     async onEpochEnd(epoch, logs, control) {
-      if (!control.isRoot) return;
       let text = lineBreak;
       lineBreak = '';
       if (!columns) {
@@ -71,7 +72,7 @@ export function csvLogger(file: string, options: CsvLoggerOptions = {}): Callbac
           + `but received ${unknown.map((k) => `'${k}'`).join(', ')}${append ? ' (append keeps the existing header: use another file)' : ''}`);
       }
       text += joinRow(columns.map((c) => (c === 'epoch' ? String(epoch) : logs[c] === undefined ? '' : String(logs[c]))), separator);
-      await appendFile(file, text);
+      if (control.isRoot) await appendFile(file, text);
     },
   };
 }

@@ -25,7 +25,7 @@ export interface ModelCheckpointOptions {
    * else 'loss'. A name missing from the logs rejects fit at the first epoch's end.
    */
   monitor?: string;
-  /** 'min', 'max' or 'auto' (max for names containing 'acc'). Default 'auto'. */
+  /** 'min', 'max' or 'auto' (max for names containing 'acc', 'auc', 'precision' or 'recall'). Default 'auto'. */
   mode?: MonitorMode;
   /** Save only at the epochs where the monitored value beats every earlier one. Default false. */
   saveBestOnly?: boolean;

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import * as dd from '../index.js';
-import { loadDataset, DATA_SPECS, type Dataset, type LoadDatasetOptions } from '../data/index.js';
+import { loadDataset, CLI_WORDS, DATA_SPECS, type Dataset, type LoadDatasetOptions } from '../data/index.js';
 import { parseIntegerFlag } from './options.js';
 import { requireDirectory, requireFile } from './paths.js';
 
@@ -56,7 +56,7 @@ export async function loadFromFlags(flags: DataFlags, extra: Pick<LoadDatasetOpt
     labelColumn: flags.labelColumn,
     limit: flags.limit === undefined ? undefined : parseIntegerFlag(flags.limit, '--limit'),
     testLimit: flags.testLimit === undefined ? undefined : parseIntegerFlag(flags.testLimit, '--test-limit'),
-  });
+  }, CLI_WORDS);
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { DendriteError } from '../errors.js';
 import { LabelEncoder } from './label-encoder.js';
 import { applyScaling, argumentError, dataError, fitScaling, splitRows, type Dataset, type Scaling, type Split } from './dataset.js';
 
@@ -39,7 +40,17 @@ export interface CsvRows extends Split {
  * @throws DendriteError naming the file and line for a wrong column count, a non-numeric feature,
  *   an empty label, an unknown label column or an empty file
  */
-export async function readCsvRows(file: string, options: CsvOptions = {}): Promise<CsvRows> {
+export async function readCsvRows(file: string, options: CsvOptions = {}, labelColumnWord = 'labelColumn'): Promise<CsvRows> {
+  try {
+    return await parseCsvRows(file, options, labelColumnWord);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (err instanceof DendriteError || typeof code !== 'string') throw err;
+    throw dataError(file, 'a readable CSV file', `${code === 'ENOENT' ? 'a missing file' : code === 'EISDIR' ? 'a directory' : code}`);
+  }
+}
+
+async function parseCsvRows(file: string, options: CsvOptions, labelColumnWord: string): Promise<CsvRows> {
   const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
   let header: string[] | null = null;
   let width = -1;
@@ -56,7 +67,7 @@ export async function readCsvRows(file: string, options: CsvOptions = {}): Promi
       const minimum = options.labelColumn === null ? 1 : 2;
       if (width < minimum) throw dataError(`line ${lineNo} of ${file}`, `at least ${minimum} columns (features${minimum === 2 ? ' and a label' : ''})`, `${width}`);
       const named = cells.some((c) => !isNumber(c));
-      labelIndex = resolveLabelColumn(options.labelColumn, named ? cells : null, width);
+      labelIndex = resolveLabelColumn(options.labelColumn, named ? cells : null, width, labelColumnWord);
       const featureCells = cells.filter((_, i) => i !== labelIndex);
       if (featureCells.some((c) => !isNumber(c))) {
         header = cells.map((c) => c.trim());
@@ -104,8 +115,8 @@ export interface CsvDatasetOptions extends Omit<CsvOptions, 'labelColumn'> {
 }
 
 /** A CSV file as a Dataset: a seeded train/test split, features standardised with the training split's statistics. */
-export async function loadCsv(file: string, options: CsvDatasetOptions = {}): Promise<Dataset> {
-  const rows = await readCsvRows(file, { ...options, labelColumn: options.labelColumn ?? undefined });
+export async function loadCsv(file: string, options: CsvDatasetOptions = {}, labelColumnWord = 'labelColumn'): Promise<Dataset> {
+  const rows = await readCsvRows(file, { ...options, labelColumn: options.labelColumn ?? undefined }, labelColumnWord);
   if (rows.rows < 2) throw dataError(file, 'at least 2 data rows (a training and a test split)', `${rows.rows}`);
   const { train, test } = splitRows(rows.x, rows.y, rows.features, options.testFraction ?? 0.2, options.seed ?? 0);
   const scaling: Scaling = fitScaling(train, rows.features);
@@ -124,18 +135,18 @@ export async function loadCsv(file: string, options: CsvDatasetOptions = {}): Pr
   };
 }
 
-function resolveLabelColumn(column: string | number | null | undefined, header: string[] | null, width: number): number {
+function resolveLabelColumn(column: string | number | null | undefined, header: string[] | null, width: number, word: string): number {
   if (column === null) return -1;
   if (column === undefined) return width - 1;
   if (typeof column === 'number' || /^\d+$/.test(column)) {
     const index = Number(column);
-    if (index >= width) throw argumentError('--label-column', `a column index in [0, ${width - 1}]`, String(column));
+    if (index >= width) throw argumentError(word, `a column index in [0, ${width - 1}]`, String(column));
     return index;
   }
   const index = header ? header.findIndex((h) => h.trim() === column) : -1;
   if (index < 0) {
     const names = header ? `one of ${header.map((h) => JSON.stringify(h.trim())).join(', ')}` : 'a column index (the file has no header)';
-    throw argumentError('--label-column', names, JSON.stringify(column));
+    throw argumentError(word, names, JSON.stringify(column));
   }
   return index;
 }

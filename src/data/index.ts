@@ -28,6 +28,23 @@ export function fashionMnistHint(passDir: string): string {
     + `or download the four *-ubyte.gz files from https://github.com/zalandoresearch/fashion-mnist and ${passDir}`;
 }
 
+/** How errors name loadDataset's inputs: the library's words, or the CLI's flags (CLI_WORDS). */
+export interface OptionWords {
+  spec: string;
+  dataDir: string;
+  labelColumn: string;
+  /** The directory of an IDX data set, e.g. '--data mnist'. */
+  dirOf: (name: string) => string;
+  /** How to give the directory, ending the hint for missing files. */
+  passDir: string;
+}
+export const LIBRARY_WORDS: OptionWords = {
+  spec: 'spec', dataDir: 'dataDir', labelColumn: 'labelColumn', dirOf: (name) => `dataDir of '${name}'`, passDir: 'pass their directory as { dataDir }',
+};
+export const CLI_WORDS: OptionWords = {
+  spec: '--data', dataDir: '--data-dir', labelColumn: '--label-column', dirOf: (name) => `--data ${name}`, passDir: 'pass --data-dir <dir>',
+};
+
 /** Options of loadDataset. */
 export interface LoadDatasetOptions {
   /** Directory of the IDX files (fashion-mnist: default /usr/share/datasets/fashion-mnist; mnist: required). */
@@ -52,7 +69,7 @@ export interface LoadDatasetOptions {
  * 'fashion-mnist', 'mnist' (IDX files in `dataDir`) or 'csv:<file>'.
  * @throws DendriteError for an unknown name, missing files (saying how to get them) or malformed files
  */
-export async function loadDataset(spec: string, options: LoadDatasetOptions = {}): Promise<Dataset> {
+export async function loadDataset(spec: string, options: LoadDatasetOptions = {}, words: OptionWords = LIBRARY_WORDS): Promise<Dataset> {
   const { seed = 0 } = options;
   const shape = checkImageShape(options.shape);
   if (shape === 'image' && spec !== 'fashion-mnist' && spec !== 'mnist') {
@@ -65,15 +82,15 @@ export async function loadDataset(spec: string, options: LoadDatasetOptions = {}
   else if (spec === 'fashion-mnist') {
     data = await loadMnistDirectory(options.dataDir ?? FASHION_MNIST_DIR, {
       name: 'fashion-mnist', limit: options.limit, testLimit: options.testLimit, shape,
-      subject: '--data fashion-mnist', missingHint: fashionMnistHint('pass --data-dir <dir>'),
+      subject: words.dirOf('fashion-mnist'), missingHint: fashionMnistHint(words.passDir),
     });
   } else if (spec === 'mnist') {
-    if (!options.dataDir) throw argumentError('--data-dir', 'a directory of MNIST-format IDX files with --data mnist', 'none');
-    data = await loadMnistDirectory(options.dataDir, { name: 'mnist', limit: options.limit, testLimit: options.testLimit, shape, subject: '--data mnist' });
+    if (!options.dataDir) throw argumentError(words.dataDir, `a directory of MNIST-format IDX files (${words.spec} 'mnist' needs one)`, 'none');
+    data = await loadMnistDirectory(options.dataDir, { name: 'mnist', limit: options.limit, testLimit: options.testLimit, shape, subject: words.dirOf('mnist') });
   } else if (spec.startsWith('csv:') && spec.length > 4) {
-    data = await loadCsv(spec.slice(4), { labelColumn: options.labelColumn, seed });
+    data = await loadCsv(spec.slice(4), { labelColumn: options.labelColumn, seed }, words.labelColumn);
   } else {
-    throw argumentError('--data', `one of ${DATA_SPECS.join(', ')}`, JSON.stringify(spec));
+    throw argumentError(words.spec, `one of ${DATA_SPECS.join(', ')}`, JSON.stringify(spec));
   }
   if (options.limit !== undefined) data.train = headRows(data.train, data.features, options.limit);
   if (options.testLimit !== undefined) data.test = headRows(data.test, data.features, options.testLimit);

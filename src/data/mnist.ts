@@ -15,7 +15,7 @@ import { readIdx, type IdxArray } from './idx.js';
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
 /** Fashion-MNIST's class names, by label. */
-export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+export const FASHION_MNIST_CLASSES: readonly string[] = Object.freeze(['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']);
 
 /** How loaded images are shaped: 'flat' rows of pixels, or 'image' [H, W, 1] (channels-last, one channel). */
 export type ImageShape = 'flat' | 'image';
@@ -23,18 +23,12 @@ export type ImageShape = 'flat' | 'image';
 /** The values of the `shape` option. */
 export const IMAGE_SHAPES: readonly ImageShape[] = ['flat', 'image'];
 
-/** Options of loadMnistDirectory. */
+/** Options of dd.data.loadMnist. */
 export interface MnistOptions {
-  /** Name of the data set in results ('fashion-mnist', 'mnist'). */
-  name?: string;
   /** Read only the first `limit` training images. */
   limit?: number;
   /** Read only the first `testLimit` test images. */
   testLimit?: number;
-  /** What to tell the user when the files are missing (how to get them). */
-  missingHint?: string;
-  /** How the caller named the directory in errors: e.g. '--data fashion-mnist' (the CLI), 'dataDir'. Default 'dir'. */
-  subject?: string;
   /**
    * 'flat' (default): each image is a row of H*W pixels (inputShape absent, features H*W);
    * 'image': channels-last [H, W, 1] (inputShape [H, W, 1]), so that
@@ -42,6 +36,16 @@ export interface MnistOptions {
    * The values are the same either way.
    */
   shape?: ImageShape;
+}
+
+/** Options of loadMnistDirectory: the public ones and how callers word errors. */
+export interface MnistDirectoryOptions extends MnistOptions {
+  /** Name of the data set in results ('fashion-mnist', 'mnist'). */
+  name?: string;
+  /** What to tell the user when the files are missing (how to get them). */
+  missingHint?: string;
+  /** How the caller named the directory in errors: e.g. '--data fashion-mnist' (the CLI), 'dataDir'. Default 'dir'. */
+  subject?: string;
 }
 
 /** Check a `shape` option: 'flat' (also for undefined) or 'image'. */
@@ -77,7 +81,7 @@ export function findMnistFiles(dir: string): { files: Record<keyof typeof PARTS,
  * as float32 rows (with `shape: 'image'`: images [H, W, 1]), uint8 labels as class indices.
  * @throws DendriteError naming the directory and the missing files (with `missingHint`), or a malformed file
  */
-export async function loadMnistDirectory(dir: string, options: MnistOptions = {}): Promise<Dataset> {
+export async function loadMnistDirectory(dir: string, options: MnistDirectoryOptions = {}): Promise<Dataset> {
   const name = options.name ?? 'mnist';
   const shape = checkImageShape(options.shape);
   const { files, missing } = findMnistFiles(dir);
@@ -111,7 +115,7 @@ export async function loadMnistDirectory(dir: string, options: MnistOptions = {}
     features,
     ...(shape === 'image' ? { inputShape: [...dims, 1] } : {}),
     classes,
-    classNames: fashion ? FASHION_MNIST_CLASSES : Array.from({ length: classes }, (_, i) => String(i)),
+    classNames: fashion ? [...FASHION_MNIST_CLASSES] : Array.from({ length: classes }, (_, i) => String(i)),
     train,
     test,
     targetAccuracy: fashion ? 0.85 : 0.97,

@@ -4,10 +4,10 @@
  * labels, and the preprocessing saved with a model. The CLI uses the same code.
  */
 import { Tensor } from '../tensor.js';
-import { loadCsv, readCsvRows } from './csv.js';
+import { loadCsv, readCsvRows, type CsvDatasetOptions, type CsvOptions, type CsvRows } from './csv.js';
 import { sampleShape, type Dataset } from './dataset.js';
 import { readIdx } from './idx.js';
-import { DATA_SPECS, fashionMnistHint, loadDataset } from './index.js';
+import { DATA_SPECS, fashionMnistHint, loadDataset, type LoadDatasetOptions } from './index.js';
 import { LabelEncoder } from './label-encoder.js';
 import { FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, loadMnistDirectory, type MnistOptions } from './mnist.js';
 import { Preprocessing, predictLabels, preprocessingOf, setPreprocessing } from './preprocessing.js';
@@ -17,7 +17,7 @@ import { trainTestSplit } from './train-test-split.js';
 import { invalidParameter } from '../errors.js';
 
 /** Options of dd.data.loadFashionMnist. */
-export interface FashionMnistOptions extends Omit<MnistOptions, 'name' | 'missingHint' | 'subject'> {
+export interface FashionMnistOptions extends MnistOptions {
   /** The directory of the IDX files. Default /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist). */
   dataDir?: string;
 }
@@ -29,7 +29,12 @@ export interface FashionMnistOptions extends Omit<MnistOptions, 'name' | 'missin
  */
 function loadFashionMnist(options: FashionMnistOptions = {}): Promise<Dataset> {
   const { dataDir = FASHION_MNIST_DIR, ...rest } = options;
-  return loadMnistDirectory(dataDir, { ...rest, name: 'fashion-mnist', subject: 'dataDir', missingHint: fashionMnistHint('pass their directory as { dataDir }') });
+  return loadMnistDirectory(dataDir, { ...publicMnistOptions(rest), name: 'fashion-mnist', subject: 'dataDir', missingHint: fashionMnistHint('pass their directory as { dataDir }') });
+}
+
+/** Only the public options reach the loader (no caller-wording fields from outside). */
+function publicMnistOptions(options: MnistOptions): MnistOptions {
+  return { limit: options.limit, testLimit: options.testLimit, shape: options.shape };
 }
 
 /**
@@ -46,13 +51,13 @@ function toTensors(data: Dataset, split: 'train' | 'test'): { x: Tensor; y: Int3
 /** dd.data: data sets, splitting, scaling, labels and a model's saved preprocessing (see the README's "Data"). */
 export const data = {
   /** Load a data set by its CLI name: 'spirals' | 'moons' | 'xor' | 'fashion-mnist' | 'mnist' (with dataDir) | 'csv:<file>'. */
-  loadDataset,
+  loadDataset: (spec: string, options?: LoadDatasetOptions): Promise<Dataset> => loadDataset(spec, options),
   /** A CSV file as a Dataset: a seeded train/test split, features standardised with the training split's statistics (`scaling`). */
-  loadCsv,
+  loadCsv: (file: string, options?: CsvDatasetOptions): Promise<Dataset> => loadCsv(file, options),
   /** Every row of a CSV file, unsplit and unscaled (x, y, columns, classNames; labelColumn null: no labels). */
-  readCsv: readCsvRows,
+  readCsv: (file: string, options?: CsvOptions): Promise<CsvRows> => readCsvRows(file, options),
   /** A directory of MNIST-format IDX files (train-images-idx3-ubyte[.gz], ...): pixels in [0, 1]; shape 'image': [28, 28, 1]. */
-  loadMnist: loadMnistDirectory,
+  loadMnist: (dir: string, options: MnistOptions = {}): Promise<Dataset> => loadMnistDirectory(dir, publicMnistOptions(options)),
   loadFashionMnist,
   /** One IDX file (plain or gzipped) as a typed array and its shape. */
   readIdx,

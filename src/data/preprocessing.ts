@@ -61,12 +61,18 @@ export class Preprocessing {
   }
 
   /**
-   * The predicted class of every row of model outputs [N, classes] (the largest output):
-   * its name with `labels`, else the index as a string.
-   * @throws DendriteError for outputs whose rows are not `labels.classes.length` wide
+   * The predicted class of every row of model outputs: the largest output of rows [N, classes],
+   * or, for one output per row (a binary model's logit, as binaryCrossEntropyWithLogits trains),
+   * class 1 where the logit is > 0 (probability > 0.5), else class 0. Its name with `labels`,
+   * else the index as a string.
+   * @throws DendriteError for outputs whose rows are neither `labels.classes.length` wide nor
+   *   1 wide with two classes
    */
   decodeOutputs(outputs: TensorLike): string[] {
-    const indices = argmaxRows(outputs, this.labels?.classes.length);
+    const classes = this.labels?.classes.length;
+    const t = toTensor(outputs, 'outputs');
+    const binary = t.rank >= 1 && t.shape[t.rank - 1] === 1 && (classes === undefined || classes === 2);
+    const indices = binary ? Int32Array.from(t.data, (logit) => (logit > 0 ? 1 : 0)) : argmaxRows(t, classes);
     return this.labels ? this.labels.inverseTransform(indices) : Array.from(indices, String);
   }
 
@@ -96,7 +102,7 @@ const attached = new WeakMap<Sequential, Preprocessing>();
  * store it in model.json, dd.loadModel and dd.modelFromBuffer restore it.
  * @param preprocessing a Preprocessing, or its parts `{ scaler, labels }`
  * @throws DendriteError for a scaler of another feature count than model.inputSize, or
- *   labels of another class count than model.outputSize
+ *   labels of another class count than model.outputSize (2 classes for a model of one output)
  */
 export function setPreprocessing(model: Sequential, preprocessing: Preprocessing | PreprocessingParts | null): void {
   if (!isModel(model)) throw invalidParameter('model', 'a model from dd.sequential', model);
@@ -108,8 +114,10 @@ export function setPreprocessing(model: Sequential, preprocessing: Preprocessing
   if (p.scaler && p.scaler.features !== model.inputSize) {
     throw invalidDescribed('preprocessing.scaler', `a scaler of ${model.inputSize} features (the model's input size)`, `one of ${p.scaler.features}`);
   }
-  if (p.labels && p.labels.classes.length !== model.outputSize) {
-    throw invalidDescribed('preprocessing.labels', `${model.outputSize} classes (the model's output size, one output per class)`, `${p.labels.classes.length}`);
+  const classes = p.labels?.classes.length;
+  if (classes !== undefined && classes !== model.outputSize && !(model.outputSize === 1 && classes === 2)) {
+    const expected = model.outputSize === 1 ? '2 classes (a binary model of one output)' : `${model.outputSize} classes (the model's output size, one output per class)`;
+    throw invalidDescribed('preprocessing.labels', expected, `${classes}`);
   }
   attached.set(model, p);
 }

@@ -45,7 +45,7 @@ export class StandardScaler {
   /**
    * Compute every feature's mean and standard deviation over the rows of `x`.
    * @param x samples [N, ...featureShape] (N >= 1): each sample's values are its features, row-major
-   * @throws DendriteError for a tensor of rank < 2 or without rows
+   * @throws DendriteError for a tensor of rank < 2, without rows, or holding NaN or Infinity
    */
   fit(x: TensorLike): this {
     const t = toTensor(x, 'x');
@@ -53,6 +53,12 @@ export class StandardScaler {
       throw invalidDescribed('x', 'samples [N, ...features] with N >= 1 and at least one feature', `shape [${t.shape.join(', ')}]`);
     }
     const rows = t.shape[0];
+    // A NaN would make statistics that cannot be saved (JSON has no NaN) or applied.
+    const bad = t.data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      const width = t.size / rows;
+      throw invalidDescribed('x', 'finite numbers', `${t.data[bad]} at row ${Math.floor(bad / width)}, column ${bad % width}`);
+    }
     this.#scaling = fitScaling({ x: t.data, y: new Int32Array(0), rows }, t.size / rows);
     return this;
   }

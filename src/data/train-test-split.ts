@@ -10,7 +10,7 @@ import { permutation } from './dataset.js';
 
 /** Options of trainTestSplit. */
 export interface TrainTestSplitOptions {
-  /** The test set: a fraction of the rows in (0, 1) (rounded, at least 1 row) or a row count >= 1. Default 0.2. */
+  /** The test set: a fraction of the rows in (0, 1) (rounded up, as scikit-learn) or a row count >= 1. Default 0.25 (scikit-learn's). */
   testSize?: number;
   /** Seed of the shuffle. Default 0. */
   seed?: number;
@@ -55,9 +55,10 @@ export function trainTestSplit<Y extends SplitTargets>(x: TensorLike, y: Y, opti
 }
 
 function resolveTestRows(testSize: unknown, rows: number): number {
-  if (testSize === undefined) return Math.max(1, Math.round(rows * 0.2));
+  // scikit-learn: n_test = ceil(test_size * n_samples) for a fraction.
+  if (testSize === undefined) return Math.min(rows - 1, Math.ceil(rows * 0.25));
   if (typeof testSize === 'number' && testSize > 0 && testSize < 1) {
-    return Math.min(rows - 1, Math.max(1, Math.round(rows * testSize)));
+    return Math.min(rows - 1, Math.ceil(rows * testSize));
   }
   return checkInteger(testSize, 'testSize', 1, rows - 1);
 }

@@ -41,7 +41,7 @@ export interface EarlyStoppingOptions {
   patience?: number;
   /** Smallest change that counts as an improvement, >= 0. Default 0. */
   minDelta?: number;
-  /** 'min' (losses), 'max' (accuracies) or 'auto' (max for names containing 'acc'). Default 'auto'. */
+  /** 'min' (losses), 'max' (accuracies) or 'auto' (max for names containing 'acc', 'auc', 'precision' or 'recall'). Default 'auto'. */
   mode?: MonitorMode;
   /** Put back the weights of the best epoch when stopping. Default false. */
   restoreBestWeights?: boolean;

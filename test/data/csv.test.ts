@@ -40,7 +40,9 @@ describe('CSV loader', () => {
     const g = csv('ragged.csv', '1,2,0\n1,2\n');
     await expect(readCsvRows(g)).rejects.toThrow(`Expected 3 columns for line 2 of ${g} but received 2`);
     await expect(readCsvRows(csv('empty.csv', '\n'))).rejects.toThrow(/Expected a CSV file with at least one data row for .*empty\.csv but received none/);
-    await expect(readCsvRows(f, { labelColumn: 'nope' })).rejects.toThrow('Expected one of "a", "b", "label" for --label-column but received "nope"');
+    await expect(readCsvRows(f, { labelColumn: 'nope' })).rejects.toThrow('Expected one of "a", "b", "label" for labelColumn but received "nope"');
+    await expect(readCsvRows(f, { labelColumn: 'nope' }, '--label-column')).rejects.toThrow('for --label-column but received "nope"');
+    await expect(readCsvRows(`${f}.missing`)).rejects.toThrow(`Expected a readable CSV file for ${f}.missing but received a missing file`);
   });
 
   it('splits and standardises as a Dataset (csv:<file>)', async () => {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { FASHION_MNIST_DIR, findMnistFiles, loadDataset, loadMnistDirectory, readIdx, sampleShape } from '../../src/data/index.js';
+import { CLI_WORDS, FASHION_MNIST_DIR, findMnistFiles, loadDataset, loadMnistDirectory, readIdx, sampleShape } from '../../src/data/index.js';
 import * as dd from '../../src/index.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'dendrite-idx-'));
@@ -123,8 +123,12 @@ describe('MNIST-format directories', () => {
   });
 
   it('says how to get Fashion-MNIST when the files are missing', async () => {
-    await expect(loadDataset('fashion-mnist', { dataDir: dir })).rejects.toThrow(/Expected a directory with the MNIST-format IDX files train-images-idx3-ubyte\[\.gz\].* for --data fashion-mnist but received .*which lacks them\. Install it with `sudo apt-get install dataset-fashion-mnist`/);
-    await expect(loadDataset('mnist')).rejects.toThrow('Expected a directory of MNIST-format IDX files with --data mnist for --data-dir but received none');
+    // The CLI's words (its flags) ...
+    await expect(loadDataset('fashion-mnist', { dataDir: dir }, CLI_WORDS)).rejects.toThrow(/Expected a directory with the MNIST-format IDX files train-images-idx3-ubyte\[\.gz\].* for --data fashion-mnist but received .*which lacks them\. Install it with `sudo apt-get install dataset-fashion-mnist`.* and pass --data-dir <dir>$/);
+    await expect(loadDataset('mnist', {}, CLI_WORDS)).rejects.toThrow("Expected a directory of MNIST-format IDX files (--data 'mnist' needs one) for --data-dir but received none");
+    // ... and the library's (its options)
+    await expect(dd.data.loadDataset('fashion-mnist', { dataDir: dir })).rejects.toThrow(/for dataDir of 'fashion-mnist' but received .* and pass their directory as \{ dataDir \}$/);
+    await expect(dd.data.loadDataset('mnist')).rejects.toThrow("Expected a directory of MNIST-format IDX files (spec 'mnist' needs one) for dataDir but received none");
     // From the library, in the library's words: the option, not the CLI flag.
     const lib = dd.data.loadFashionMnist({ dataDir: dir });
     await expect(lib).rejects.toThrow(/for dataDir but received .*which lacks them\. Install it with .* and pass their directory as \{ dataDir \}$/);

@@ -76,6 +76,13 @@ describe('StandardScaler', () => {
   });
 });
 
+describe('StandardScaler on bad data', () => {
+  it('rejects NaN and Infinity with the row and column (their statistics could be neither saved nor applied)', () => {
+    expectError(() => new StandardScaler().fit([[1, 2], [NaN, 3]]), /Expected finite numbers for x but received NaN at row 1, column 0/);
+    expectError(() => new StandardScaler().fit([[1, Infinity]]), /received Infinity at row 0, column 1/);
+  });
+});
+
 describe('LabelEncoder', () => {
   it('fits sorted distinct labels, encodes and decodes', () => {
     const enc = new LabelEncoder();
@@ -113,8 +120,8 @@ describe('trainTestSplit', () => {
 
   it('shuffles with a seed and keeps every row paired with its target', () => {
     const s = trainTestSplit(x, y, { seed: 3 });
-    expect(s.xTrain.shape).toEqual([8, 2]);
-    expect(s.xTest.shape).toEqual([2, 2]);
+    expect(s.xTrain.shape).toEqual([7, 2]);  // scikit-learn's default test_size 0.25: ceil(2.5) = 3 test rows
+    expect(s.xTest.shape).toEqual([3, 2]);
     expect(s.yTrain).toBeInstanceOf(Int32Array);
     const rows = [...Array.from(s.yTrain), ...Array.from(s.yTest)];
     expect([...rows].sort((a, b) => a - b)).toEqual(Array.from(y));
@@ -137,7 +144,7 @@ describe('trainTestSplit', () => {
     const rows = trainTestSplit(x, Float32Array.from({ length: 20 }, (_, i) => i), { shuffle: false, testSize: 1 });
     expect(Array.from(rows.yTest)).toEqual([18, 19]);
     const images = trainTestSplit(dd.tensor(new Float32Array(10 * 4), [10, 2, 2, 1]), y);
-    expect(images.xTrain.shape).toEqual([8, 2, 2, 1]);
+    expect(images.xTrain.shape).toEqual([7, 2, 2, 1]);
   });
 
   it('rejects too few rows, mismatched targets and bad options', () => {
@@ -184,6 +191,16 @@ describe('Preprocessing of a model', () => {
     const row = Array.from(out.data);
     expect(dd.data.predictLabels(m, [[1, 2]])).toEqual([String(row.indexOf(Math.max(...row)))]);
     expect(new Preprocessing().decodeOutputs(dd.tensor([[0, 2, 1], [3, 0, 0]]))).toEqual(['1', '0']);
+  });
+
+  it('names the classes of a binary model of one output (logit > 0: class 1)', () => {
+    const m = dd.sequential([dd.layers.dense({ inputSize: 2, units: 1 })], { seed: 1 });
+    dd.data.setPreprocessing(m, { labels: new LabelEncoder(['no', 'yes']) });
+    expect(dd.data.preprocessingOf(m)!.decodeOutputs(dd.tensor([[-0.5], [2], [0]]))).toEqual(['no', 'yes', 'no']);
+    const logits = m.predict(dd.tensor([[1, 2], [-3, 1]])).data;
+    expect(dd.data.predictLabels(m, [[1, 2], [-3, 1]])).toEqual(Array.from(logits, (v) => (v > 0 ? 'yes' : 'no')));
+    expect(new Preprocessing().decodeOutputs(dd.tensor([[0.3], [-1]]))).toEqual(['1', '0']);
+    expectError(() => dd.data.setPreprocessing(m, { labels: new LabelEncoder(['a', 'b', 'c']) }), /2 classes \(a binary model of one output\) for preprocessing.labels but received 3/);
   });
 
   it('comes from a Dataset (scaling and class names) and from JSON', () => {

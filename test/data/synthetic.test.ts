@@ -22,7 +22,7 @@ describe('generated data sets', () => {
   });
 
   it('rejects unknown names in the house format', async () => {
-    await expect(loadDataset('circles')).rejects.toThrow('Expected one of spirals, moons, xor, fashion-mnist, mnist, csv:<file> for --data but received "circles"');
+    await expect(loadDataset('circles')).rejects.toThrow('Expected one of spirals, moons, xor, fashion-mnist, mnist, csv:<file> for spec but received "circles"');
   });
 
   it('applies limit and testLimit', async () => {

@@ -92,6 +92,16 @@ describe('csvLogger', () => {
     await expect(stat(file)).rejects.toThrow(/ENOENT/);
   });
 
+  it('checks the columns on every rank, so that a mismatch rejects fit everywhere (append: the header is read by each)', async () => {
+    const file = path.join(tmp(), 'old.csv');
+    await writeFile(file, 'epoch,loss\n0,1\n');
+    const logger = dd.callbacks.csvLogger(file, { append: true });
+    const control: dd.TrainingControl = { stopTraining: false, model: model(), isRoot: false, getWeights: () => [], setWeights: () => undefined };
+    await logger.onTrainBegin?.(control);
+    await expect(logger.onEpochEnd?.(0, { loss: 1, accuracy: 0.5 }, control)).rejects.toThrow(/Expected logs entries among the columns 'epoch', 'loss' .* but received 'accuracy'/);
+    expect(await readFile(file, 'utf8')).toBe('epoch,loss\n0,1\n');
+  });
+
   it('checks its arguments when created', () => {
     expect(() => dd.callbacks.csvLogger('')).toThrow('Expected a file path for file but received ""');
     expect(() => dd.callbacks.csvLogger(undefined as unknown as string)).toThrow('Expected a file path for file but received undefined');

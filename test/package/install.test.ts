@@ -77,7 +77,7 @@ describe.skipIf(!built)('the published package', () => {
 
   it('ships a manifest that runs no install script and needs no build tool at run time', () => {
     const manifest = JSON.parse(execFileSync('tar', ['xzf', tarball, '-O', 'package/package.json'], { encoding: 'utf8' }));
-    expect(Object.keys(manifest.scripts).sort()).toEqual(['postpack', 'prepack']);
+    expect(Object.keys(manifest.scripts).sort()).toEqual(['postpack']);
     expect(manifest.gypfile).toBe(false);  // no implicit `node-gyp rebuild` for the shipped binding.gyp
     expect(Object.keys(manifest.dependencies)).not.toEqual(expect.arrayContaining(['cmake-js']));
     for (const tool of ['cmake-js', 'node-addon-api', 'bindings', '@resvg/resvg-js']) expect(manifest.dependencies[tool], tool).toBeUndefined();

@@ -53,6 +53,10 @@ function build(flags: BuildFlags): void {
     NODE_PATH: [tools.nodeModules, process.env.NODE_PATH].filter(Boolean).join(path.delimiter),
   };
   const built = !flags.gyp && step('cmake-js', [tools.cmakeJs, 'compile', `--CDNODE_ADDON_API_DIR=${tools.addonApiInclude}`], root, env);
+  // node-gyp builds neither CUDA nor MPI: no fallback when the user required them.
+  if (!built && (flags.cuda === 'on' || flags.mpi === 'on')) {
+    throw new DendriteError(`Expected CMake to build the addon with ${[flags.cuda === 'on' && '--cuda on', flags.mpi === 'on' && '--mpi on'].filter(Boolean).join(' and ')} for dendrite build but received a failed build (see the output above; node-gyp cannot build CUDA or MPI)`, 'ERR_DENDRITE_BUILD');
+  }
   if (!built) {
     const gyp = nodeGyp();
     if (!gyp || !step('node-gyp', [gyp, 'rebuild', `--nodedir=${path.resolve(process.execPath, '../..')}`], root, env)) {

@@ -119,7 +119,7 @@ async function rowsToPredict(spec: string, flags: PredictFlags, saved: SavedData
     const unlabeled = saved !== null && width === saved.features;
     const rows = await readCsvRows(file, {
       labelColumn: unlabeled ? null : flags.labelColumn ?? saved?.labelColumn, limit, classNames: saved?.classNames,
-    });
+    }, '--label-column');
     if (saved?.scaling && rows.features === saved.features) applyScaling(rows, rows.features, saved.scaling);
     return { split: rows, classNames: rows.classNames.length ? rows.classNames : saved?.classNames, labeled: rows.labeled };
   }
