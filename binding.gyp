@@ -30,7 +30,7 @@
       "dependencies": ["dendrite_avx2", "dendrite_avx512"],
       "sources": ["<!@(node -p \"const s = require('./sources.json'); s.common.concat(s.cuda_stub, s.cuda_bench_stub).join(' ')\")"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/include"],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
       "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno", "-fexceptions", "-fvisibility=hidden", "-pthread"],
       "ldflags": ["-pthread"],
       "libraries": ["-ldl"],

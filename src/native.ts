@@ -146,7 +146,10 @@ export interface NativeAddon extends NativeOps {
   activationNames(): string[];
   /** Threads of the native pool (the caller included). */
   numThreads(): number;
+  /** Shrinking stops and joins the workers beyond the new count. */
   setNumThreads(n: number): void;
+  /** The pool's worker threads alive now (started on demand; at most numThreads() - 1). */
+  poolWorkers(): number;
   /** Optimizer kernel names in native order. */
   optimizerNames(): string[];
   NativeTrainer: new (spec: NativeTrainerSpec) => NativeTrainer;
@@ -176,7 +179,11 @@ export interface NativeLayer {
 
 export interface NativeTrainer {
   /**
-   * Train batches first .. first+count-1 of an epoch on a worker thread; resolves with the batches done.
+   * Train batches first .. first+count-1 of an epoch on a job thread of dendrite's (never the libuv
+   * pool); resolves with the batches done. Every row index and class label is checked as the loop
+   * reads it: a bad one (changed in place meanwhile) rejects with a house-format message and the
+   * batches done before it as the error's `done`. Throws when x, targets, order, the weights or
+   * the optimizer state are detached or resized.
    * targets: Int32Array classes (softmax cross-entropy) or Float32Array values. totals receives
    * [row-weighted loss sum, correct predictions, index of the first non-finite loss or -1].
    * `order` holds the epoch's row indices (this rank's shard in data-parallel training).
@@ -186,9 +193,9 @@ export interface NativeTrainer {
   run(x: Float32Array, rows: number, targets: Int32Array | Float32Array, order: Uint32Array, batchSize: number, first: number,
     count: number, coeffs: Float64Array, losses: Float64Array, correct: Float64Array, totals: Float64Array,
     bucketElements?: number): Promise<number>;
-  /** Forward pass of x [rows, inSize] into out [rows, units] on this thread, in one native call. */
+  /** Forward pass of x [rows, inSize] into out [rows, units] on this thread, in one native call (the same checks of the arrays). */
   predictSync(x: Float32Array, rows: number, batchSize: number, out: Float32Array): void;
-  /** Forward pass of x [rows, inSize] into out [rows, units] on a worker thread. */
+  /** Forward pass of x [rows, inSize] into out [rows, units] on a job thread of dendrite's. */
   predict(x: Float32Array, rows: number, batchSize: number, out: Float32Array): Promise<number>;
   /** Stop the running span between batches. */
   abort(): void;
@@ -270,6 +277,10 @@ export function nativeAddonFile(): string | null {
 /** Why the addon could not be loaded (every file tried and why), with how to fix it; null when it loaded. */
 export function nativeLoadError(): string | null {
   if (loadError === null) return null;
+  if (process.env.DENDRITE_ADDON_PATH) {
+    return `the native addon could not be loaded (tried DENDRITE_ADDON_PATH: ${loadError}): unset DENDRITE_ADDON_PATH to use the package's own addon, ` +
+      'or use the pure TypeScript backend: dd.setBackend("js")';
+  }
   return `the native addon could not be loaded (tried ${loadError}). ` +
     `No prebuilt binary for ${process.platform}-${process.arch} was found or it could not load: build it from source with ` +
     '`npx dendrite build` (needs a C++17 compiler and cmake or python3), or use the pure TypeScript backend: dd.setBackend("js")';

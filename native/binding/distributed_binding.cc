@@ -1,15 +1,17 @@
 // Data-parallel communication for JS: start/finalize the process's communicator
 // and Promise-based collectives. Every collective runs on the communicator's own
 // thread (never on the event loop or the libuv pool); its completion comes back
-// through one thread-safe function, referenced only while collectives are in
-// flight so that an idle communicator never keeps the process alive.
+// through the job runner (job_runner.h: referenced only while collectives are in flight,
+// so that an idle communicator never keeps the process alive; safe at the env's end).
 #include <napi.h>
 
+#include <memory>
 #include <string>
 
 #include "dendrite/communicator.h"
 #include "binding.h"
 #include "convert.h"
+#include "job_runner.h"
 
 namespace dendrite {
 namespace binding {
@@ -17,50 +19,30 @@ namespace {
 
 using dist::Communicator;
 
-struct Completion {
-  Napi::Promise::Deferred deferred;
-  Napi::ObjectReference keep;  // the buffer, alive until the collective is done
-  std::future<std::string> result;
-};
-
-// Completions reach the main thread through this function (created on first use).
-struct Notifier {
-  napi_env env = nullptr;
-  Napi::ThreadSafeFunction tsfn;
-  size_t pending = 0;
-  bool released = false;  // after finalize: the queued completions still arrive, nothing new starts
-};
-Notifier notifier;
+// The environment that issued the first collective: only it may issue more (the main thread).
+napi_env owner = nullptr;
 
 void RequireOwner(Napi::Env env) {
-  if (notifier.env && notifier.env != static_cast<napi_env>(env))
+  if (owner && owner != static_cast<napi_env>(env))
     throw Napi::Error::New(env, "Expected the main thread for distributed collectives but received a worker thread");
   if (!Communicator::instance().active())
     throw Napi::Error::New(env, "Expected a started communicator for a collective but received none (call distributed.init() under mpirun)");
 }
 
 Napi::Promise Settle(Napi::Env env, std::future<std::string> result, Napi::Value keep) {
-  if (!notifier.env) {
-    notifier.env = env;
-    notifier.tsfn = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), "dendrite-comm", 0, 1);
-    notifier.tsfn.Unref(env);
-  }
-  auto* c = new Completion{Napi::Promise::Deferred::New(env), {}, std::move(result)};
-  if (keep.IsObject()) c->keep = Napi::Persistent(keep.As<Napi::Object>());
-  Napi::Promise promise = c->deferred.Promise();
-  if (notifier.pending++ == 0) notifier.tsfn.Ref(env);
-  // Queued after the collective, so it runs once that one is done.
-  Communicator::instance().post([c]() -> std::string {
-    notifier.tsfn.NonBlockingCall(c, [](Napi::Env env, Napi::Function, Completion* done) {
-      const std::string err = done->result.get();
-      if (err.empty()) done->deferred.Resolve(env.Undefined());
-      else done->deferred.Reject(Napi::Error::New(env, "MPI collective failed: " + err).Value());
-      delete done;
-      if (--notifier.pending == 0 && !notifier.released) notifier.tsfn.Unref(env);
+  if (!owner) owner = env;
+  JobSpec spec;
+  if (keep.IsObject()) spec.keep.push_back(Napi::Persistent(keep.As<Napi::Object>()));  // the buffer, until it is done
+  spec.resolves_undefined = true;
+  auto pending = std::make_shared<std::future<std::string>>(std::move(result));
+  return AwaitJob(env, std::move(spec), [pending](JobFinish finish) {
+    // Queued after the collective, so it runs once that one is done.
+    Communicator::instance().post([pending, finish]() -> std::string {
+      const std::string err = pending->get();
+      finish(JobOutcome{0, err.empty() ? std::string() : "MPI collective failed: " + err});
+      return "";
     });
-    return "";
   });
-  return promise;
 }
 
 struct Buffer {
@@ -71,10 +53,12 @@ struct Buffer {
 
 Buffer AsBuffer(const Napi::Value& v, const char* name) {
   if (v.IsTypedArray()) {
-    const auto a = v.As<Napi::TypedArray>();
-    void* p = static_cast<char*>(a.ArrayBuffer().Data()) + a.ByteOffset();
-    if (a.TypedArrayType() == napi_float32_array) return {p, a.ElementLength(), dist::DType::f32};
-    if (a.TypedArrayType() == napi_float64_array) return {p, a.ElementLength(), dist::DType::f64};
+    const napi_typedarray_type type = v.As<Napi::TypedArray>().TypedArrayType();
+    if (type == napi_float32_array || type == napi_float64_array) {
+      const TypedArrayMemory m = MemoryOf(v);
+      if (m.detached) ThrowDetached(v.Env(), name);
+      return {m.data, m.length, type == napi_float32_array ? dist::DType::f32 : dist::DType::f64};
+    }
   }
   ThrowType(v.Env(), "a Float32Array or Float64Array", name);
 }
@@ -144,11 +128,7 @@ Napi::Value Barrier(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Finalize(const Napi::CallbackInfo& info) {
-  Communicator::instance().finalize();  // runs the queued collectives first
-  if (notifier.env == static_cast<napi_env>(info.Env()) && notifier.tsfn && !notifier.released) {
-    notifier.released = true;
-    notifier.tsfn.Release();  // delivers the completions already queued, then goes away
-  }
+  Communicator::instance().finalize();  // runs the queued collectives first (their completions follow)
   return info.Env().Undefined();
 }
 

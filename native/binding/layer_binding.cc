@@ -41,7 +41,7 @@ std::vector<size_t> ShapeAt(const Napi::Object& o, const char* key) {
 
 }  // namespace
 
-LayerConfig ReadLayerConfig(const Napi::Object& lo, std::vector<Napi::ObjectReference>* refs) {
+LayerConfig ReadLayerConfig(const Napi::Object& lo, std::vector<PinnedArray>* pins, const std::string& where) {
   Napi::Env env = lo.Env();
   LayerConfig c;
   c.type = StringAt(lo, "type");
@@ -67,15 +67,15 @@ LayerConfig ReadLayerConfig(const Napi::Object& lo, std::vector<Napi::ObjectRefe
     const std::string name = names.Get(k).As<Napi::String>().Utf8Value();
     const F32View t = AsFloat32(to.Get(name), "tensors");
     c.tensors.push_back(LayerTensor{name, t.data, t.length, true});
-    refs->push_back(Napi::Persistent(to.Get(name).As<Napi::Object>()));
+    pins->push_back(PinnedArray::Of(to.Get(name), where + "." + name));
   }
   const Napi::Value counter = lo.Get("counter");
   if (!counter.IsUndefined()) {
     if (!counter.IsTypedArray() || counter.As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array ||
         counter.As<Napi::Uint32Array>().ElementLength() < 1)
       ThrowType(env, "a Uint32Array", "counter");
-    c.counter = counter.As<Napi::Uint32Array>().Data();
-    refs->push_back(Napi::Persistent(counter.As<Napi::Object>()));
+    pins->push_back(PinnedArray::Of(counter, where + ".counter"));
+    c.counter = static_cast<uint32_t*>(pins->back().data);
   }
   return c;
 }
@@ -101,7 +101,7 @@ class NativeLayer : public Napi::ObjectWrap<NativeLayer> {
   explicit NativeLayer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeLayer>(info) {
     Napi::Env env = info.Env();
     if (!info[0].IsObject()) ThrowType(env, "a layer spec object", "spec");
-    const LayerConfig config = ReadLayerConfig(info[0].As<Napi::Object>(), &refs_);
+    const LayerConfig config = ReadLayerConfig(info[0].As<Napi::Object>(), &pins_, "layer");
     layer_ = MakeLayer(env, config);
     const std::string where = info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "cpu";
     std::string error;
@@ -131,6 +131,7 @@ class NativeLayer : public Napi::ObjectWrap<NativeLayer> {
 
   Napi::Value Run(const Napi::CallbackInfo& info, bool backward) {
     Napi::Env env = info.Env();
+    CheckPinned(env, pins_);  // the layer computes on them in place
     const F32View x = AsFloat32(info[0], "x");
     const size_t rows = AsSize(info[1], "rows");
     const bool training = info[2].ToBoolean();
@@ -222,7 +223,7 @@ class NativeLayer : public Napi::ObjectWrap<NativeLayer> {
 
   std::unique_ptr<Layer> layer_;
   std::unique_ptr<Device> device_;
-  std::vector<Napi::ObjectReference> refs_;
+  std::vector<PinnedArray> pins_;
   float* scratch_ = nullptr;
   size_t scratch_floats_ = 0;
 

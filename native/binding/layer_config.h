@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "convert.h"
 #include "dendrite/layer.h"
 
 namespace dendrite {
@@ -14,8 +15,9 @@ namespace binding {
 
 std::string StringAt(const Napi::Object& o, const char* key);
 // { type, inShape, outShape, options, tensors, counter? }; the arrays it points into are
-// added to *refs (held as long as whatever uses the config).
-LayerConfig ReadLayerConfig(const Napi::Object& spec, std::vector<Napi::ObjectReference>* refs);
+// added to *pins (held as long as whatever uses the config, and checked before each use),
+// named `<where>.<tensor>`.
+LayerConfig ReadLayerConfig(const Napi::Object& spec, std::vector<PinnedArray>* pins, const std::string& where);
 // make_layer(config), its std::invalid_argument restated as a JS TypeError.
 std::unique_ptr<Layer> MakeLayer(Napi::Env env, const LayerConfig& config);
 

@@ -43,6 +43,9 @@ Napi::Value CopyFloat32(const Napi::CallbackInfo& info) {
 
 Napi::Value NumThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), num_threads()); }
 
+// poolWorkers(): the pool's worker threads alive now (tests: shrinking really stops them).
+Napi::Value PoolWorkers(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), pool_workers()); }
+
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   const size_t n = AsSize(info[0], "threads");
   if (n < 1) ThrowType(info.Env(), "an integer >= 1", "threads");
@@ -66,6 +69,7 @@ void InitSystem(Napi::Env env, Napi::Object exports) {
   exports.Set("copyFloat32", Napi::Function::New(env, CopyFloat32));
   exports.Set("numThreads", Napi::Function::New(env, NumThreads));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
+  exports.Set("poolWorkers", Napi::Function::New(env, PoolWorkers));
   exports.Set("optimizerNames", Napi::Function::New(env, OptimizerNames));
 }
 

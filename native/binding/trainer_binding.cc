@@ -1,8 +1,9 @@
-// NativeTrainer: wraps dendrite::Trainer. `run(...)` trains a span of batches
-// on a worker thread (AsyncWorker) and resolves with the number of batches
-// done; `predict(...)` runs the forward pass there; `abort()` stops a run
-// between batches. The trainer holds references to the
-// weights and the optimizer state; each run holds references to its data.
+// NativeTrainer: wraps dendrite::Trainer. `run(...)` trains a span of batches on a thread of
+// dendrite's (job_runner.h: never the libuv pool) and resolves with the number of batches
+// done; `predict(...)` runs the forward pass there; `abort()` stops a run between batches.
+// The trainer keeps raw pointers into the weights and the optimizer state (JS arrays it pins
+// and checks at the start of every call); each run holds references to its data, which it
+// re-reads and checks at its start, and the loop checks every row index and label it reads.
 #include <napi.h>
 
 #include <algorithm>
@@ -18,6 +19,7 @@
 #include "dendrite/trainer.h"
 #include "binding.h"
 #include "convert.h"
+#include "job_runner.h"
 #include "layer_config.h"
 
 namespace dendrite {
@@ -53,7 +55,7 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
     size_t trainable = 0;
     for (uint32_t i = 0; i < layers.Length(); ++i) {
       if (!layers.Get(i).IsObject()) ThrowType(env, "a layer object", "layers[i]");
-      LayerConfig config = ReadLayerConfig(layers.Get(i).As<Napi::Object>(), &refs_);
+      LayerConfig config = ReadLayerConfig(layers.Get(i).As<Napi::Object>(), &pins_, "layers[" + std::to_string(i) + "]");
       if (i > 0 && shape_size(config.in_shape) != ts.layers.back()->out_size()) ThrowType(env, "the previous layer's output size", "inShape");
       ts.layers.push_back(MakeLayer(env, config));
       for (const LayerTensor& t : ts.layers.back()->tensors()) trainable += t.trainable ? t.size : 0;
@@ -76,7 +78,7 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
     const F32View state = AsFloat32(spec.Get("state"), "state");
     if (ts.slots > static_cast<size_t>(kMaxOptimSlots) || state.length != ts.slots * trainable) ThrowType(env, "slots * parameters elements", "state");
     ts.state = state.data;
-    refs_.push_back(Napi::Persistent(spec.Get("state").As<Napi::Object>()));
+    pins_.push_back(PinnedArray::Of(spec.Get("state"), "optimizer state"));
     ts.coeff_count = AsSize(spec.Get("coeffCount"), "coeffCount");
     coeff_count_ = ts.coeff_count;
     classes_ = ts.loss == LossKind::softmax_cross_entropy;
@@ -95,7 +97,7 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
       ThrowType(env, "'cpu', 'cuda' or 'deviceMath'", "device");
     }
     try {
-      trainer_ = std::make_unique<Trainer>(std::move(ts), std::move(d));
+      trainer_ = std::make_shared<Trainer>(std::move(ts), std::move(d));
     } catch (const std::exception& e) {  // e.g. out of device memory
       throw Napi::Error::New(env, std::string(where == "cpu" ? "native trainer: " : "CUDA backend: ") + e.what());
     }
@@ -104,52 +106,28 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
   }
 
  private:
-  // Runs one job of the trainer on a worker thread and resolves with its number.
-  // Holds the trainer and every array the job touches until it settles.
-  class Worker : public Napi::AsyncWorker {
-   public:
-    Worker(Napi::Env env, NativeTrainer* owner, std::function<double()> job, std::vector<Napi::ObjectReference> refs)
-        : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), owner_(owner), job_(std::move(job)),
-          refs_(std::move(refs)) {
-      owner_->Ref();
-      owner_->running_ = true;
+  // Runs one job of the trainer on a job thread; the promise settles with its outcome. The job
+  // holds the trainer (shared) and every array it touches until it settles; a terminating
+  // environment cancels it through the abort flag.
+  Napi::Promise Start(Napi::Env env, std::function<JobOutcome()> work, const Napi::CallbackInfo& info,
+                      std::initializer_list<size_t> arrays) {
+    JobSpec spec;
+    for (size_t i : arrays) spec.keep.push_back(Napi::Persistent(info[i].As<Napi::Object>()));
+    std::shared_ptr<std::atomic<bool>> abort = abort_;
+    spec.cancel = [abort] { abort->store(true); };
+    spec.settled = [this] {
+      running_ = false;
+      Unref();
+    };
+    Ref();
+    running_ = true;
+    try {
+      return RunJob(env, std::move(spec), std::move(work));
+    } catch (...) {  // not started (no promise): idle again
+      running_ = false;
+      Unref();
+      throw;
     }
-    Napi::Promise Promise() const { return deferred_.Promise(); }
-
-    void Execute() override {
-      try {
-        result_ = job_();
-      } catch (const std::exception& e) {  // nothing may cross the thread boundary
-        SetError(std::string("native training failed: ") + e.what());
-      } catch (...) {
-        SetError("native training failed: unknown error");
-      }
-    }
-    void OnOK() override {
-      Finish();
-      deferred_.Resolve(Napi::Number::New(Env(), result_));
-    }
-    void OnError(const Napi::Error& e) override {
-      Finish();
-      deferred_.Reject(e.Value());
-    }
-
-   private:
-    void Finish() {
-      owner_->running_ = false;
-      owner_->Unref();
-    }
-    Napi::Promise::Deferred deferred_;
-    NativeTrainer* owner_;
-    std::function<double()> job_;
-    std::vector<Napi::ObjectReference> refs_;
-    double result_ = 0;
-  };
-
-  static std::vector<Napi::ObjectReference> Hold(const Napi::CallbackInfo& info, std::initializer_list<size_t> indices) {
-    std::vector<Napi::ObjectReference> refs;
-    for (size_t i : indices) refs.push_back(Napi::Persistent(info[i].As<Napi::Object>()));
-    return refs;
   }
 
   void RequireIdle(Napi::Env env, const char* action) const {
@@ -161,42 +139,37 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
   Napi::Value Run(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     RequireIdle(env, "run");
+    CheckPinned(env, pins_);
     const F32View x = AsFloat32(info[0], "x");
     const size_t rows = AsSize(info[1], "rows");
     if (x.length != rows * in_) ThrowType(env, "rows * inputSize values", "x");
     EpochData data;
     data.x = x.data;
     data.rows = rows;
+    // Labels and row indices are checked by the loop as it reads them (JS may change them while
+    // the span runs); here only the lengths.
     if (classes_) {
       size_t n = 0;
       const int32_t* t = AsInt32(info[2], "targets", &n);
       if (n != rows) ThrowType(env, "one class per row", "targets");
-      for (size_t r = 0; r < rows; ++r)
-        if (t[r] < 0 || static_cast<size_t>(t[r]) >= out_) ThrowType(env, "class indices in [0, units)", "targets");
       data.classes = t;
     } else {
       const F32View t = AsFloat32(info[2], "targets");
       if (t.length != rows * out_) ThrowType(env, "rows * units values", "targets");
       data.values = t.data;
     }
-    if (!info[3].IsTypedArray() || info[3].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array)
-      ThrowType(env, "a Uint32Array", "order");
-    const Napi::Uint32Array order = info[3].As<Napi::Uint32Array>();
-    const size_t length = order.ElementLength();
-    for (size_t r = 0; r < length; ++r)
-      if (order[r] >= rows) ThrowType(env, "row indices in [0, rows)", "order");
-    data.order = order.Data();
+    size_t length = 0;
+    data.order = AsTyped<const uint32_t>(info[3], napi_uint32_array, "a Uint32Array", "order", &length);
     data.length = length;
     const size_t batch_size = AsSize(info[4], "batchSize");
     const size_t first = AsSize(info[5], "first");
     const size_t count = AsSize(info[6], "count");
     if (batch_size == 0) ThrowType(env, "an integer >= 1", "batchSize");
     auto f64 = [&](size_t i, const char* name, size_t need) {
-      if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
-        ThrowType(env, "a Float64Array", name);
-      auto a = info[i].As<Napi::Float64Array>();
-      if (a.ElementLength() < need) ThrowType(env, "a Float64Array of " + std::to_string(need) + " values", name);
-      return a.Data();
+      size_t n = 0;
+      double* p = AsTyped<double>(info[i], napi_float64_array, "a Float64Array", name, &n);
+      if (n < need) ThrowType(env, "a Float64Array of " + std::to_string(need) + " values", name);
+      return p;
     };
     const double* coeffs = f64(7, "coeffs", count * coeff_count_);
     double* losses = f64(8, "losses", count);
@@ -206,26 +179,32 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
     const size_t bucket = info.Length() > 11 ? AsSize(info[11], "bucketElements") : 0;
     if (bucket > 0 && !dist::Communicator::instance().active())
       throw Napi::Error::New(env, "Expected a started communicator for distributed training but received none");
-    abort_ = false;
-    Trainer* trainer = trainer_.get();
-    const std::atomic<bool>* abort = &abort_;
-    auto* worker = new Worker(env, this, [=] {
-      std::unique_ptr<dist::CommReducer> reducer = bucket > 0 ? std::make_unique<dist::CommReducer>(bucket) : nullptr;
-      const size_t done = trainer->run(data, batch_size, first, count, coeffs, losses, correct, *abort, reducer.get());
-      // totals = [row-weighted loss sum, correct predictions, first non-finite loss or -1]: the
-      // caller needs no per-batch JS loop (it would allocate a number per batch).
-      totals[0] = totals[1] = 0;
-      totals[2] = -1;
-      for (size_t i = 0; i < done; ++i) {
-        const size_t batch_rows = std::min(batch_size, length - (first + i) * batch_size);
-        if (totals[2] < 0 && !std::isfinite(losses[i])) totals[2] = static_cast<double>(i);
-        totals[0] += losses[i] * static_cast<double>(batch_rows);
-        totals[1] += correct[i];
+    abort_->store(false);
+    std::shared_ptr<Trainer> trainer = trainer_;
+    std::shared_ptr<std::atomic<bool>> abort = abort_;
+    return Start(env, [=]() -> JobOutcome {
+      JobOutcome outcome;
+      try {
+        std::unique_ptr<dist::CommReducer> reducer = bucket > 0 ? std::make_unique<dist::CommReducer>(bucket) : nullptr;
+        std::string bad_data;
+        const size_t done = trainer->run(data, batch_size, first, count, coeffs, losses, correct, *abort, reducer.get(), &bad_data);
+        // totals = [row-weighted loss sum, correct predictions, first non-finite loss or -1]: the
+        // caller needs no per-batch JS loop (it would allocate a number per batch).
+        totals[0] = totals[1] = 0;
+        totals[2] = -1;
+        for (size_t i = 0; i < done; ++i) {
+          const size_t batch_rows = std::min(batch_size, length - (first + i) * batch_size);
+          if (totals[2] < 0 && !std::isfinite(losses[i])) totals[2] = static_cast<double>(i);
+          totals[0] += losses[i] * static_cast<double>(batch_rows);
+          totals[1] += correct[i];
+        }
+        outcome.value = static_cast<double>(done);
+        outcome.error = bad_data;
+      } catch (const std::exception& e) {  // a device or communication failure
+        outcome.error = std::string("native training failed: ") + e.what();
       }
-      return static_cast<double>(done);
-    }, Hold(info, {0, 2, 3, 7, 8, 9, 10}));
-    worker->Queue();
-    return worker->Promise();
+      return outcome;
+    }, info, {0, 2, 3, 7, 8, 9, 10});
   }
 
   struct PredictArgs {
@@ -235,6 +214,7 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
   PredictArgs CheckPredict(const Napi::CallbackInfo& info) const {
     Napi::Env env = info.Env();
     RequireIdle(env, "predict");
+    CheckPinned(env, pins_);
     PredictArgs a{AsFloat32(info[0], "x"), AsFloat32(info[3], "out"), AsSize(info[1], "rows"), AsSize(info[2], "batchSize")};
     if (a.x.length != a.rows * in_) ThrowType(env, "rows * inputSize values", "x");
     if (a.out.length != a.rows * out_) ThrowType(env, "rows * units values", "out");
@@ -260,17 +240,23 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
     const PredictArgs a = CheckPredict(info);
     const F32View x = a.x, out = a.out;
     const size_t rows = a.rows, batch_size = a.batch_size;
-    Trainer* trainer = trainer_.get();
-    auto* worker = new Worker(env, this, [=] {
-      trainer->predict(x.data, rows, batch_size, out.data);
-      return static_cast<double>(rows);
-    }, Hold(info, {0, 3}));
-    worker->Queue();
-    return worker->Promise();
+    abort_->store(false);
+    std::shared_ptr<Trainer> trainer = trainer_;
+    std::shared_ptr<std::atomic<bool>> abort = abort_;
+    return Start(env, [=]() -> JobOutcome {
+      JobOutcome outcome;
+      try {
+        trainer->predict(x.data, rows, batch_size, out.data, abort.get());
+        outcome.value = static_cast<double>(rows);
+      } catch (const std::exception& e) {  // a device failure
+        outcome.error = std::string("native predict failed: ") + e.what();
+      }
+      return outcome;
+    }, info, {0, 3});
   }
 
   Napi::Value Abort(const Napi::CallbackInfo& info) {
-    abort_ = true;
+    abort_->store(true);
     return info.Env().Undefined();
   }
 
@@ -281,9 +267,10 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
     return info.Env().Undefined();
   }
 
-  std::unique_ptr<Trainer> trainer_;
-  std::vector<Napi::ObjectReference> refs_;
-  std::atomic<bool> abort_{false};
+  // Shared with the running job: it stays alive however the environment ends.
+  std::shared_ptr<Trainer> trainer_;
+  std::vector<PinnedArray> pins_;  // the weights, buffers, counters and optimizer state
+  std::shared_ptr<std::atomic<bool>> abort_ = std::make_shared<std::atomic<bool>>(false);
   bool running_ = false;
   size_t in_ = 0, out_ = 0, coeff_count_ = 0;
   bool classes_ = false;

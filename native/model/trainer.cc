@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string>
 
 namespace dendrite {
 
@@ -137,22 +138,65 @@ T* Trainer::ensure(std::unique_ptr<Buffer>& buffer, size_t bytes) {
   return static_cast<T*>(buffer->data);
 }
 
-void Trainer::upload_data(const EpochData& data) {
+namespace {
+std::string bad_class(int32_t label, size_t classes, size_t row) {
+  return "Expected class indices in [0, " + std::to_string(classes) + ") for y but received " + std::to_string(label) +
+         " at row " + std::to_string(row);
+}
+}  // namespace
+
+bool Trainer::copy_indices(const EpochData& data, size_t position, size_t n, uint32_t* out, std::string* bad_data) const {
+  for (size_t i = 0; i < n; ++i) {
+    // One read per index: JS may rewrite the order meanwhile, the copy is what gets used.
+    const uint32_t r = reinterpret_cast<const volatile uint32_t*>(data.order)[position + i];
+    if (r >= data.rows) {
+      *bad_data = "Expected row indices in [0, " + std::to_string(data.rows) + ") for order but received " + std::to_string(r) +
+                  " at position " + std::to_string(position + i);
+      return false;
+    }
+    out[i] = r;
+  }
+  return true;
+}
+
+bool Trainer::check_classes(const int32_t* classes, const uint32_t* index, size_t rows, std::string* bad_data) const {
+  const size_t out = out_size();
+  for (size_t i = 0; i < rows; ++i) {
+    if (classes[i] < 0 || static_cast<size_t>(classes[i]) >= out) {
+      *bad_data = bad_class(classes[i], out, index[i]);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Trainer::upload_data(const EpochData& data, std::string* bad_data) {
   if (on_host_) {
     x_ = data.x;
     classes_ = data.classes;
     values_ = data.values;
-    return;
+    return true;
   }
   const void* targets = data.classes ? static_cast<const void*>(data.classes) : data.values;
-  if (data_x_ == data.x && data_targets_ == targets && data_rows_ == data.rows) return;
+  if (data_x_ == data.x && data_targets_ == targets && data_rows_ == data.rows) return true;
   data_x_ = nullptr;  // until both uploads succeed: a failure must not leave a stale match
   float* x = ensure<float>(x_buf_, data.rows * in_size() * sizeof(float));
   device_->upload(x, data.x, data.rows * in_size() * sizeof(float));
   x_ = x;
   if (data.classes) {
+    // The device's gathers and losses index by these labels: check a private copy, upload that.
+    host_classes_.resize(data.rows);
+    const volatile int32_t* src = data.classes;
+    const size_t out = out_size();
+    for (size_t r = 0; r < data.rows; ++r) {
+      host_classes_[r] = src[r];
+      if (host_classes_[r] < 0 || static_cast<size_t>(host_classes_[r]) >= out) {
+        *bad_data = bad_class(host_classes_[r], out, r);
+        return false;
+      }
+    }
     int32_t* classes = ensure<int32_t>(targets_buf_, data.rows * sizeof(int32_t));
-    device_->upload(classes, data.classes, data.rows * sizeof(int32_t));
+    device_->upload(classes, host_classes_.data(), data.rows * sizeof(int32_t));
     classes_ = classes;
     values_ = nullptr;
   } else {
@@ -164,20 +208,24 @@ void Trainer::upload_data(const EpochData& data) {
   data_x_ = data.x;
   data_targets_ = targets;
   data_rows_ = data.rows;
+  return true;
 }
 
 size_t Trainer::run(const EpochData& data, size_t batch_size, size_t first, size_t count, const double* coeffs,
-                    double* losses, double* correct, const std::atomic<bool>& abort, GradientReducer* reducer) {
-  upload_data(data);
+                    double* losses, double* correct, const std::atomic<bool>& abort, GradientReducer* reducer,
+                    std::string* bad_data) {
+  if (!upload_data(data, bad_data)) return 0;
   // this span's part of the epoch order: positions [first * B, end), indexed from 0 here
   const size_t begin = std::min(first * batch_size, data.length);
   const size_t end = std::min(data.length, (first + count) * batch_size);
-  if (on_host_) {
-    order_ = data.order + begin;
-  } else {
+  if (!on_host_) {
+    host_index_.resize(end - begin);
+    if (!copy_indices(data, begin, end - begin, host_index_.data(), bad_data)) return 0;
     uint32_t* order = ensure<uint32_t>(order_buf_, (end - begin) * sizeof(uint32_t));
-    device_->upload(order, data.order + begin, (end - begin) * sizeof(uint32_t));
+    device_->upload(order, host_index_.data(), (end - begin) * sizeof(uint32_t));
     order_ = order;
+  } else {
+    host_index_.resize(std::min(batch_size, end - begin));
   }
   span_ = std::max<size_t>(count, 1);
   slots_ = ensure<double>(slots_buf_, 2 * span_ * sizeof(double));
@@ -188,10 +236,22 @@ size_t Trainer::run(const EpochData& data, size_t batch_size, size_t first, size
     if (start >= data.length) break;
     const size_t rows = std::min(batch_size, data.length - start);
     Workspace& ws = workspace(rows);
-    const uint32_t* index = order_ + (start - begin);
+    const uint32_t* index;
+    if (on_host_) {  // the batch's indices, checked, from a copy (JS may rewrite the order meanwhile)
+      if (!copy_indices(data, start, rows, host_index_.data(), bad_data)) break;
+      index = host_index_.data();
+    } else {
+      index = order_ + (start - begin);
+    }
     device_->gather_f32(ws.input, x_, in_size(), index, rows);
-    if (classes_) device_->gather_i32(ws.classes, classes_, index, rows);
-    else device_->gather_f32(ws.values, values_, out_size(), index, rows);
+    if (classes_) {
+      device_->gather_i32(ws.classes, classes_, index, rows);
+      // On the host the labels come straight from the JS array: the gathered copy is checked
+      // (a device's copy was checked before its upload).
+      if (on_host_ && !check_classes(ws.classes, index, rows, bad_data)) break;
+    } else {
+      device_->gather_f32(ws.values, values_, out_size(), index, rows);
+    }
     step(ws, rows, done, coeffs + done * spec_.coeff_count, reducer);
     device_->step_done();
   }
@@ -204,9 +264,10 @@ size_t Trainer::run(const EpochData& data, size_t batch_size, size_t first, size
   return done;
 }
 
-void Trainer::predict(const float* x, size_t rows, size_t batch_size, float* out) {
+void Trainer::predict(const float* x, size_t rows, size_t batch_size, float* out, const std::atomic<bool>* abort) {
   upload_tensors(false);
   for (size_t start = 0; start < rows; start += batch_size) {
+    if (abort && abort->load(std::memory_order_relaxed)) return;
     const size_t n = std::min(batch_size, rows - start);
     Workspace& ws = workspace(n);
     device_->upload(ws.input, x + start * in_size(), n * in_size() * sizeof(float));

@@ -8,12 +8,23 @@
 #include <thread>
 #include <vector>
 
+#if defined(__linux__)
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 namespace dendrite {
 namespace {
 
 // Polls before a worker sleeps: training runs many short regions back to back,
 // and waking a sleeping thread costs 10-20 us, a quarter of a small GEMM.
 constexpr int kSpinPolls = 4000;  // about 100 us of pause instructions
+
+#if defined(__linux__)
+// The nice value of compute threads: below the event-loop thread (nice 0 by default).
+constexpr int kComputeNice = 5;
+#endif
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -36,7 +47,29 @@ class ThreadPool {
   }
 
   int threads() const { return wanted_.load(); }
-  void set_threads(int n) { wanted_.store(std::max(1, n)); }
+  int workers() {
+    std::lock_guard<std::mutex> lock(region_);
+    return static_cast<int>(workers_.size());
+  }
+
+  // Growing starts workers on demand (ensure_workers); shrinking stops the extra ones now:
+  // every idle worker wakes for every region, so a thousand left over would slow every step.
+  void set_threads(int n) {
+    n = std::max(1, n);
+    std::lock_guard<std::mutex> busy(region_);  // not while a region runs (regions are short)
+    wanted_.store(n);
+    const size_t keep = static_cast<size_t>(n - 1);
+    if (workers_.size() <= keep) return;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      limit_ = keep;
+    }
+    wake_.notify_all();
+    for (size_t i = keep; i < workers_.size(); ++i) workers_[i].join();
+    workers_.resize(keep);
+    std::lock_guard<std::mutex> lock(mu_);
+    limit_ = SIZE_MAX;
+  }
 
   // Parts are claimed dynamically: the caller and the workers take the next unclaimed
   // part until none is left, so a worker that the OS has descheduled (a busy machine)
@@ -90,19 +123,24 @@ class ThreadPool {
     }
   }
 
+  // Called with region_ held (by run or set_threads).
   void ensure_workers(size_t count) {
-    while (workers_.size() < count) workers_.emplace_back([this] { loop(); });
+    while (workers_.size() < count) {
+      const size_t index = workers_.size();
+      workers_.emplace_back([this, index] { loop(index); });
+    }
   }
 
-  void loop() {
+  void loop(size_t index) {
+    lower_thread_priority();
     uint64_t seen = 0;
     std::unique_lock<std::mutex> lock(mu_);
     for (;;) {
       lock.unlock();
       for (int i = 0; i < kSpinPolls && generation_.load(std::memory_order_acquire) == seen; ++i) cpu_relax();
       lock.lock();
-      wake_.wait(lock, [&] { return stop_ || generation_.load(std::memory_order_relaxed) != seen; });
-      if (stop_) return;
+      wake_.wait(lock, [&] { return stop_ || index >= limit_ || generation_.load(std::memory_order_relaxed) != seen; });
+      if (stop_ || index >= limit_) return;
       seen = generation_.load(std::memory_order_relaxed);
       const auto* fn = job_;
       if (!fn) continue;  // woke after the caller had done every part and closed the region
@@ -114,6 +152,7 @@ class ThreadPool {
   }
 
   std::atomic<int> wanted_;
+  size_t limit_ = SIZE_MAX;  // workers with this index or above stop (under mu_; set_threads)
   std::mutex region_;  // held by the caller of the running parallel region
   std::mutex mu_;
   std::condition_variable wake_, done_;
@@ -126,15 +165,28 @@ class ThreadPool {
   bool stop_ = false;
 };
 
+// Never destroyed: at exit() a job thread may still be in a region (a process.exit() during a
+// fit), and a destructor joining the workers would race it.
 ThreadPool& pool() {
-  static ThreadPool p;
-  return p;
+  static ThreadPool* p = new ThreadPool;
+  return *p;
 }
 
 }  // namespace
 
+void lower_thread_priority() {
+#if defined(__linux__)
+  // Linux applies nice values per thread (the tid); raising one's own needs no privilege.
+  // Failure (e.g. a seccomp filter) only leaves the default priority.
+  const int tid = static_cast<int>(syscall(SYS_gettid));
+  const int now = getpriority(PRIO_PROCESS, static_cast<id_t>(tid));
+  if (now < kComputeNice) (void)setpriority(PRIO_PROCESS, static_cast<id_t>(tid), kComputeNice);
+#endif
+}
+
 int num_threads() { return pool().threads(); }
 void set_num_threads(int n) { pool().set_threads(n); }
+int pool_workers() { return pool().workers(); }
 void parallel_for(size_t n, const std::function<void(size_t, size_t)>& fn) { pool().run(n, fn); }
 
 }  // namespace dendrite

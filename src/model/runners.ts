@@ -5,6 +5,7 @@
  */
 import type { Backend } from '../backend/backend.js';
 import { collective, type Distributed } from '../distributed/communicator.js';
+import { DendriteError } from '../errors.js';
 import type { NativeAddon, NativeTrainer, NativeTrainerLayer } from '../native.js';
 import { gatherRows, type Targets } from './data.js';
 import type { Objective } from './objective.js';
@@ -85,6 +86,17 @@ export class JsRunner implements BatchRunner {
   }
 }
 
+/**
+ * A native trainer's error as the house error: its checks at the start of a call (a detached or
+ * resized array) and in its loop (a row index or class label out of range) speak the house
+ * format already (`Expected ... for ... but received ...`); anything else (a device failure) is
+ * returned unchanged.
+ */
+export function nativeError(err: unknown): unknown {
+  if (err instanceof DendriteError || !(err instanceof Error) || !err.message.startsWith('Expected ')) return err;
+  return new DendriteError(err.message, 'ERR_DENDRITE_INVALID_ARGUMENT');
+}
+
 /** The model's layers as the native trainer sees them (views of the same tensors). */
 export function nativeLayers(model: Sequential): NativeTrainerLayer[] {
   return model.layers.map((l) => l.nativeSpec());
@@ -151,6 +163,12 @@ export class NativeRunner implements BatchRunner {
         this.bucketElements);
       optimizer.commitSteps(done);
       return done;
+    } catch (err) {
+      // A span stopped by bad data (e.g. a label changed in place to an out-of-range class) has
+      // done `done` batches: their updates are in the weights, so the optimizer counts them.
+      const done = (err as { done?: unknown } | null)?.done;
+      if (typeof done === 'number' && done > 0) optimizer.commitSteps(done);
+      throw nativeError(err);
     } finally {
       setBusy(model, false);
     }

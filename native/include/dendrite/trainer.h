@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "dendrite/device.h"
@@ -73,11 +74,17 @@ class Trainer {
   // batch's mean loss (before its update) to losses[i] and its correct predictions to
   // correct[i]. Stops early when `abort` becomes true; returns the batches done. With a
   // reducer, every step's gradients are averaged across ranks before the update.
+  // The data is the caller's and may change while the span runs (in-place edits from JS): every
+  // row index and class label is checked as it is read, from a private copy, before any use as
+  // an index. A bad one stops the span before its batch (the batches before it are done and
+  // reported) and its house-format message goes to *bad_data.
   // Throws std::runtime_error on a device or communication failure.
   size_t run(const EpochData& data, size_t batch_size, size_t first, size_t count, const double* coeffs,
-             double* losses, double* correct, const std::atomic<bool>& abort, GradientReducer* reducer = nullptr);
-  // Forward pass in eval mode: out[rows, out] for x[rows, in], in batches of batch_size rows.
-  void predict(const float* x, size_t rows, size_t batch_size, float* out);
+             double* losses, double* correct, const std::atomic<bool>& abort, GradientReducer* reducer,
+             std::string* bad_data);
+  // Forward pass in eval mode: out[rows, out] for x[rows, in], in batches of batch_size rows;
+  // stops between batches once *abort (if given) becomes true.
+  void predict(const float* x, size_t rows, size_t batch_size, float* out, const std::atomic<bool>* abort = nullptr);
   // The training data may have changed since the last run (a device re-uploads it); frees
   // the device's copy of it and the device's workspaces.
   void forget_data();
@@ -94,7 +101,12 @@ class Trainer {
   Workspace& workspace(size_t rows);
   void upload_tensors(bool with_state);
   void download_tensors();
-  void upload_data(const EpochData& data);
+  // false (and *bad_data set) when a class label is out of range
+  bool upload_data(const EpochData& data, std::string* bad_data);
+  // Copies n row indices of the order, checking each against the rows; false (and *bad_data) on a bad one.
+  bool copy_indices(const EpochData& data, size_t position, size_t n, uint32_t* out, std::string* bad_data) const;
+  // Checks a batch's gathered class labels (host memory); false (and *bad_data) on a bad one.
+  bool check_classes(const int32_t* classes, const uint32_t* index, size_t rows, std::string* bad_data) const;
   // What layer i sees in a step over ws.
   LayerStep layer_step(Workspace& ws, size_t i, size_t rows, bool training);
   void forward(Workspace& ws, size_t rows, bool training);
@@ -123,6 +135,8 @@ class Trainer {
   const float* values_ = nullptr;
   const uint32_t* order_ = nullptr;
   double* slots_ = nullptr;  // [2 * span]: the span's losses, then its correct counts
+  std::vector<uint32_t> host_index_;  // checked copy of the indices of a batch (host) or a span (device)
+  std::vector<int32_t> host_classes_;  // checked copy of the labels before a device upload
   size_t span_ = 0;
   RecentEntries<Workspace> workspaces_;  // by rows
 };
