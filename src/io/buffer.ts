@@ -24,7 +24,9 @@ import { invalidParameter } from '../errors.js';
 import type { Sequential } from '../model/sequential.js';
 import { checkBackendOption, restoreModel, type LoadModelOptions } from './load.js';
 import { MODEL_FILE, OPTIMIZER_FILE, WEIGHTS_FILE } from './model-json.js';
-import { fileError } from './safetensors.js';
+import { memorySource } from './byte-source.js';
+import { copyChunks } from './chunks.js';
+import { fileError } from './file-error.js';
 import { serializeModel, type SaveOptions } from './save.js';
 
 /** The first 8 bytes of every model buffer. */
@@ -43,23 +45,23 @@ const PREAMBLE_BYTES = 16;
  * ArrayBuffer, so it can be transferred to a worker). The model must be idle (checked by the caller).
  */
 export async function modelToBuffer(model: Sequential, options?: SaveOptions): Promise<Buffer<ArrayBuffer>> {
-  const files = serializeModel(model, options);
+  const files = await serializeModel(model, options);
   const names = files.map((f) => new TextEncoder().encode(f.name));
-  const total = PREAMBLE_BYTES + files.reduce((n, f, i) => n + 4 + names[i].length + 8 + f.data.length, 0);
+  const total = PREAMBLE_BYTES + files.reduce((n, f, i) => n + 4 + names[i].length + 8 + f.data.size, 0);
   const out = new Uint8Array(total);
   const view = new DataView(out.buffer);
   out.set(new TextEncoder().encode(MODEL_BUFFER_MAGIC), 0);
   view.setUint32(8, MODEL_BUFFER_VERSION, true);
   view.setUint32(12, files.length, true);
   let offset = PREAMBLE_BYTES;
-  files.forEach((f, i) => {
+  for (const [i, f] of files.entries()) {
     view.setUint32(offset, names[i].length, true);
     out.set(names[i], offset + 4);
     offset += 4 + names[i].length;
-    view.setBigUint64(offset, BigInt(f.data.length), true);
-    out.set(f.data, offset + 8);
-    offset += 8 + f.data.length;
-  });
+    view.setBigUint64(offset, BigInt(f.data.size), true);
+    await copyChunks(f.data, out, offset + 8); // a few MB at a time: the event loop keeps running
+    offset += 8 + f.data.size;
+  }
   return Buffer.from(out.buffer, 0, out.length);
 }
 
@@ -76,11 +78,12 @@ export async function modelFromBuffer(buffer: Uint8Array | ArrayBuffer, options:
   if (!(bytes instanceof Uint8Array)) throw invalidParameter('buffer', 'a Buffer, Uint8Array or ArrayBuffer from model.toBuffer()', buffer);
   const backend = checkBackendOption(options);
   const entries = readEntries(bytes);
-  return restoreModel({
-    read: async (name) => entries.get(name) ?? null,
-    where: (name) => `${name} in ${SOURCE}`,
+  const where = (name: string) => `${name} in ${SOURCE}`;
+  return restoreModel(async () => ({
+    open: async (name) => (entries.has(name) ? memorySource(entries.get(name)!, where(name)) : null),
+    where,
     missingModel: () => fileError(SOURCE, `a ${MODEL_FILE} entry`, `entries ${[...entries.keys()].join(', ')}`),
-  }, backend);
+  }), backend);
 }
 
 /** The container's entries (views of `bytes`, no copy), every length checked against the bytes left. */

@@ -16,44 +16,67 @@
  *   group must hold exactly its module's tensors.
  */
 import type { Sequential } from '../model/sequential.js';
-import { FLOAT_DTYPES, fileError, isFloatDtype, type ParsedSafetensors, type SafetensorsWritable } from './safetensors.js';
-import { torchModules, torchNamesOf, type TorchModule, type TorchTensor } from './torch-modules.js';
+import { yieldToEventLoop } from './chunks.js';
+import { FLOAT_DTYPES, fileError, isFloatDtype, type SafetensorsDtype, type SafetensorsWritable } from './safetensors.js';
+import { torchModules, torchNamesOf, type Reorder, type TorchModule } from './torch-modules.js';
 
 /** Tensor naming and weight orientation of a weights file. */
 export type WeightsLayout = 'dendrite' | 'torch';
 
 export const WEIGHTS_LAYOUTS: readonly WeightsLayout[] = ['dendrite', 'torch'];
 
+/** What the matching needs of a file: its tensors' names, dtypes and shapes (a header: no data) and metadata. */
+export interface TensorIndex {
+  readonly tensors: ReadonlyMap<string, { readonly dtype: SafetensorsDtype; readonly shape: readonly number[] }>;
+  readonly metadata: Record<string, string>;
+}
+
+/** For one model tensor (getWeights() order): the file tensor that holds it, and how its elements are ordered there. */
+export interface WeightMatch {
+  readonly name: string;
+  /** null: the same order; else the torch order of a transposed or permuted tensor. */
+  readonly reorder: Reorder | null;
+}
+
+/** Elements permuted between two yields to the event loop (a few ms of work). */
+const PERMUTE_SLICE = 1 << 18;
+
 /**
- * The model's tensors as named tensors of `layout` (the dendrite layout shares the model's memory).
+ * A snapshot of the model's tensors as named tensors of `layout`: the values are copied
+ * synchronously when it is called (a training step that runs while the file is written
+ * cannot tear it); the torch layout's transposes are then computed from the copies in
+ * slices, yielding to the event loop.
  * In the torch layout a batch norm's num_batches_tracked is the model's training step count,
  * `model.optimizer.iterations` (0 before compile): torch counts the batches each BatchNorm
  * saw in training, which for a model trained only by fit() is the number of optimizer steps.
  */
-export function weightsToTensors(model: Sequential, layout: WeightsLayout): Map<string, SafetensorsWritable> {
+export async function weightsSnapshot(model: Sequential, layout: WeightsLayout): Promise<Map<string, SafetensorsWritable>> {
   const tensors = new Map<string, SafetensorsWritable>();
   if (layout === 'torch') {
     const steps = BigInt(model.optimizer?.iterations ?? 0);
-    for (const { index, layer, tensors: entries } of torchModules(model.layers)) {
-      for (const t of entries) {
-        tensors.set(`layers.${index}.${t.name}`, t.source === null
-          ? { dtype: 'I64', data: BigInt64Array.of(steps), shape: [] }
-          : { data: toTorch(layer.tensor(t.source)!.data, t), shape: t.shape });
-      }
+    const copies = torchModules(model.layers).flatMap(({ index, layer, tensors: entries }) => entries.map((t) => ({
+      name: `layers.${index}.${t.name}`, t, data: t.source === null ? null : layer.tensor(t.source)!.data.slice(),
+    })));
+    for (const { name, t, data } of copies) {
+      tensors.set(name, data === null
+        ? { dtype: 'I64', data: BigInt64Array.of(steps), shape: [] }
+        : { data: t.index ? await toTorch(data, t.index) : data, shape: t.shape });
     }
     return tensors;
   }
   model.layers.forEach((layer, i) => {
-    layer.specs().forEach((s, k) => tensors.set(`layers.${i}.${s.name}`, { data: layer.tensors()[k].data, shape: s.shape }));
+    layer.specs().forEach((s, k) => tensors.set(`layers.${i}.${s.name}`, { data: layer.tensors()[k].data.slice(), shape: s.shape }));
   });
   return tensors;
 }
 
 /**
- * The file's tensors as the model's tensors (getWeights() order), in `layout`.
+ * Which file tensor holds each of the model's tensors (getWeights() order), in `layout`,
+ * checked against the file's header alone (names, shapes, dtypes): nothing is read or
+ * allocated for a file that does not fit.
  * @throws DendriteError on missing or unexpected tensors, shape mismatches and integer dtypes for weights
  */
-export function tensorsToWeights(model: Sequential, file: ParsedSafetensors, layout: WeightsLayout, source: string): Float32Array[] {
+export function matchWeights(model: Sequential, file: TensorIndex, layout: WeightsLayout, source: string): WeightMatch[] {
   const written = file.metadata.layout;
   if ((written === 'dendrite' || written === 'torch') && written !== layout) {
     throw fileError(source, `a weights file in the '${layout}' layout`, `one whose __metadata__ says layout '${written}' (pass { layout: '${written}' })`);
@@ -64,18 +87,18 @@ export function tensorsToWeights(model: Sequential, file: ParsedSafetensors, lay
     if (unexpected.length > 0) {
       throw fileError(source, `only the tensors of the model's ${model.layers.length} layers`, `unexpected tensors ${unexpected.map((n) => `'${n}'`).join(', ')}`);
     }
-    return model.layers.flatMap((l, i) => l.specs().map((s) => take(file, `layers.${i}.${s.name}`, s.shape, i, source)));
+    return model.layers.flatMap((l, i) => l.specs().map((s) => ({ name: take(file, `layers.${i}.${s.name}`, s.shape, i, source), reorder: null })));
   }
   const modules = torchModules(model.layers);
   const groups = torchGroups(modules, file, source);
   return modules.flatMap((m, k) => {
-    const values = new Map<string, Float32Array>();
+    const values = new Map<string, WeightMatch>();
     for (const t of m.tensors) {
       const name = `${groups[k]}.${t.name}`;
       if (t.source === null) {
         if (file.tensors.has(name)) checkCount(file, name, m.index, source);
       } else {
-        values.set(t.source, fromTorch(take(file, name, t.shape, m.index, source, `nn.${m.module}'s `), t));
+        values.set(t.source, { name: take(file, name, t.shape, m.index, source, `nn.${m.module}'s `), reorder: t.index });
       }
     }
     return m.layer.specs().map((s) => values.get(s.name)!);
@@ -83,10 +106,22 @@ export function tensorsToWeights(model: Sequential, file: ParsedSafetensors, lay
 }
 
 /**
+ * Fill `out` (a model tensor) from a file tensor's values in the order of `match`:
+ * a copy, or the torch permutation undone in slices with yields between them.
+ */
+export async function fromFileOrder(values: Float32Array, match: WeightMatch, out: Float32Array): Promise<void> {
+  if (!match.reorder) {
+    out.set(values);
+    return;
+  }
+  await walk(match.reorder, (p, d) => { out[d] = values[p]; });
+}
+
+/**
  * Group `<prefix><n>.<torchName>` names by n, sort, pair the groups with the modules and
  * check that each holds exactly its module's tensors; returns the groups' `<prefix><n>`.
  */
-function torchGroups(modules: TorchModule[], file: ParsedSafetensors, source: string): string[] {
+function torchGroups(modules: TorchModule[], file: TensorIndex, source: string): string[] {
   const names = torchNamesOf(modules);
   const pattern = new RegExp(`^(.*?)(\\d+)\\.(${names.join('|') || '(?!)'})$`);
   const groups = new Map<number, { prefix: string; names: string[] }>();
@@ -129,36 +164,43 @@ function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-/** A float tensor `name` of `shape`; `what` qualifies the shape in the error (e.g. "nn.Linear's "). */
-function take(file: ParsedSafetensors, name: string, shape: number[], layer: number, source: string, what = ''): Float32Array {
+/** The name of a float tensor `name` of `shape`, checked; `what` qualifies the shape in the error (e.g. "nn.Linear's "). */
+function take(file: TensorIndex, name: string, shape: number[], layer: number, source: string, what = ''): string {
   const t = file.tensors.get(name);
   if (!t) throw fileError(source, `a tensor '${name}' (layer ${layer})`, 'a file without it');
   if (t.shape.length !== shape.length || t.shape.some((d, k) => d !== shape[k])) {
     throw fileError(`tensor '${name}' in ${source}`, `${what}shape [${shape.join(', ')}] (layer ${layer})`, `[${t.shape.join(', ')}]`);
   }
   if (!isFloatDtype(t.dtype)) throw fileError(`tensor '${name}' in ${source}`, `a floating-point dtype (${FLOAT_DTYPES.join(', ')}) (layer ${layer})`, t.dtype);
-  return t.data;
+  return name;
 }
 
 /** num_batches_tracked: ignored, but it must be what torch writes (an integer scalar). */
-function checkCount(file: ParsedSafetensors, name: string, layer: number, source: string): void {
+function checkCount(file: TensorIndex, name: string, layer: number, source: string): void {
   const t = file.tensors.get(name)!;
   if (isFloatDtype(t.dtype) || t.shape.length !== 0) {
     throw fileError(`tensor '${name}' in ${source}`, `an integer scalar (shape [], I64 or I32: torch's count of batches, ignored) (layer ${layer})`, `${t.dtype} [${t.shape.join(', ')}]`);
   }
 }
 
-/** The torch values of a dendrite tensor (a new array, or the same one when the order agrees). */
-function toTorch(data: Float32Array, t: TorchTensor): Float32Array {
-  const { index } = t;
-  return index ? Float32Array.from(index, (from) => data[from]) : data;
+/** The torch values of a dendrite tensor (a new array), permuted in slices. */
+async function toTorch(data: Float32Array, reorder: Reorder): Promise<Float32Array> {
+  const out = new Float32Array(data.length);
+  await walk(reorder, (p, d) => { out[p] = data[d]; });
+  return out;
 }
 
-/** The dendrite values of a torch tensor. */
-function fromTorch(data: Float32Array, t: TorchTensor): Float32Array {
-  const { index } = t;
-  if (!index) return data;
-  const out = new Float32Array(data.length);
-  index.forEach((to, p) => { out[to] = data[p]; });
-  return out;
+/** visit(p, d) for every torch position p (row-major) and its dendrite index d, yielding between slices. */
+async function walk(reorder: Reorder, visit: (p: number, d: number) => void): Promise<void> {
+  const { shape } = reorder;
+  const n = shape.reduce((a, d) => a * d, 1);
+  const coords = new Array<number>(shape.length).fill(0);
+  for (let p = 0; p < n;) {
+    const end = Math.min(n, p + PERMUTE_SLICE);
+    for (; p < end; p++) {
+      visit(p, reorder.at(coords));
+      for (let k = coords.length - 1; k >= 0 && ++coords[k] === shape[k]; k--) coords[k] = 0;
+    }
+    if (p < n) await yieldToEventLoop();
+  }
 }

@@ -7,7 +7,8 @@ import type { PreprocessingJson } from '../data/preprocessing.js';
 import type { CompileConfig } from '../model/sequential.js';
 import { describe } from '../errors.js';
 import { isPlainObject } from '../validate.js';
-import { fileError } from './safetensors.js';
+import { fileError } from './file-error.js';
+import { parseJsonGuarded } from './json-guard.js';
 
 /** The files of a saved model directory. */
 export const MODEL_FILE = 'model.json';
@@ -18,6 +19,11 @@ export const OPTIMIZER_FILE = 'optimizer.safetensors';
 export const MODEL_FORMAT = 'dendrite.sequential';
 /** Bumped on incompatible changes; readers accept this version and older ones. */
 export const FORMAT_VERSION = 1;
+
+/** Largest model.json read (bytes): checked before it is read. */
+export const MAX_MODEL_JSON_BYTES = 64 * 2 ** 20;
+/** Deepest JSON nesting accepted in model.json (configs nest about 5 levels), checked before parsing. */
+const MAX_MODEL_JSON_DEPTH = 16;
 
 /** The contents of model.json. */
 export interface ModelJson {
@@ -46,12 +52,7 @@ export interface ModelJson {
  * configs themselves are validated when the model is rebuilt from them).
  */
 export function parseModelJson(text: string, source: string): ModelJson {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw fileError(source, 'a JSON model description', `invalid JSON (${(err as Error).message})`);
-  }
+  const json = parseJsonGuarded(text, source, 'a JSON model description', MAX_MODEL_JSON_DEPTH);
   if (!isPlainObject(json) || json.format !== MODEL_FORMAT) {
     throw fileError(source, `a model.json written by model.save() (format '${MODEL_FORMAT}')`, isPlainObject(json) ? `format ${describe(json.format)}` : describe(json));
   }

@@ -6,7 +6,9 @@
  */
 import type { OptimizerState } from '../optimizer/optimizer.js';
 import type { Tensor } from '../tensor.js';
-import { FLOAT_DTYPES, fileError, isFloatDtype, type ParsedSafetensors, type SafetensorsTensor } from './safetensors.js';
+import { checkName } from './json-guard.js';
+import type { TensorIndex } from './layout.js';
+import { FLOAT_DTYPES, fileError, isFloatDtype, type SafetensorsTensor } from './safetensors.js';
 
 /** The tensors and metadata of an optimizer state file. */
 export function stateToTensors(state: OptimizerState, params: readonly Tensor[]): { tensors: Map<string, SafetensorsTensor>; metadata: Record<string, string> } {
@@ -19,12 +21,22 @@ export function stateToTensors(state: OptimizerState, params: readonly Tensor[])
   return { tensors, metadata };
 }
 
+/** An optimizer state file's contents, matched to the model: the tensor names of each slot, per parameter. */
+export interface StateMatch {
+  className: string;
+  step: number;
+  scalars: Record<string, number>;
+  /** Slot name -> the file tensor holding each parameter's buffer (a Map: names come from the file). */
+  slots: Map<string, string[]>;
+}
+
 /**
- * The state dict stored in a parsed optimizer state file, checked against the
- * model's parameters (one buffer per parameter per slot, of the same size).
- * Slot names and the class are checked by Optimizer.loadStateDict.
+ * The state dict stored in an optimizer state file, checked against the model's
+ * parameters from the header alone (one buffer per parameter per slot, of the same
+ * size), before any data is read. Slot names and the class are checked by
+ * Optimizer.loadStateDict.
  */
-export function tensorsToState(file: ParsedSafetensors, params: readonly Tensor[], source: string): OptimizerState {
+export function matchState(file: TensorIndex, params: readonly Tensor[], source: string): StateMatch {
   const { className, step } = file.metadata;
   if (typeof className !== 'string') throw fileError(`__metadata__.className in ${source}`, 'an optimizer class name', 'nothing');
   const steps = Number(step);
@@ -36,22 +48,27 @@ export function tensorsToState(file: ParsedSafetensors, params: readonly Tensor[
     if (!key.startsWith('scalar.')) continue;
     const value = Number(text);
     if (text.trim() === '' || !Number.isFinite(value)) throw fileError(`__metadata__.${key} in ${source}`, 'a finite number', JSON.stringify(text));
+    checkName(key, 'metadata keys', `__metadata__ in ${source}`);
     scalars[key.slice('scalar.'.length)] = value;
   }
-  const slots: Record<string, Float32Array[]> = {};
+  const slots = new Map<string, string[]>();
   for (const [name, tensor] of file.tensors) {
     const m = /^(.+)\.(\d+)$/.exec(name);
     const index = m ? Number(m[2]) : -1;
     if (!m || index >= params.length) {
       throw fileError(`tensor '${name}' in ${source}`, `a name <stateBuffer>.<paramIndex> with paramIndex < ${params.length} (the model's parameters)`, `'${name}'`);
     }
+    checkName(m[1], 'a state buffer name', `tensor '${name}' in ${source}`);
     if (!isFloatDtype(tensor.dtype)) throw fileError(`tensor '${name}' in ${source}`, `a floating-point dtype (${FLOAT_DTYPES.join(', ')})`, tensor.dtype);
-    if (tensor.data.length !== params[index].size) {
+    const size = tensor.shape.reduce((a, d) => a * d, 1);
+    if (size !== params[index].size) {
       throw fileError(`tensor '${name}' in ${source}`, `${params[index].size} values like parameter ${index} (shape [${params[index].shape.join(', ')}])`, `shape [${tensor.shape.join(', ')}]`);
     }
-    (slots[m[1]] ??= [])[index] = tensor.data;
+    let buffers = slots.get(m[1]);
+    if (!buffers) slots.set(m[1], buffers = []);
+    buffers[index] = name;
   }
-  for (const [slot, buffers] of Object.entries(slots)) {
+  for (const [slot, buffers] of slots) {
     for (let i = 0; i < params.length; i++) {
       if (!buffers[i]) throw fileError(source, `a tensor '${slot}.${i}' (optimizer state of parameter ${i})`, 'a file without it');
     }

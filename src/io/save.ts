@@ -1,26 +1,29 @@
 /**
  * Writing models: model.save(dir) (model.json + weights.safetensors +
- * optionally optimizer.safetensors, replaced atomically), the same files for
+ * optionally optimizer.safetensors, replaced as one: save-dir.ts), the same files for
  * model.toBuffer() (serializeModel) and model.saveWeights(file) in the dendrite
  * or torch layout.
  *
- * Every byte is produced synchronously when the call starts, so a training
- * step that runs while the files are written cannot tear the snapshot.
+ * The values are copied synchronously when the call starts, so a training step that
+ * runs while the files are written cannot tear the snapshot; the rest (transposes,
+ * writes) is asynchronous, in slices and chunks.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdir, unlink } from 'node:fs/promises';
-import path from 'node:path';
+import { mkdir } from 'node:fs/promises';
 import { DendriteError, invalidParameter } from '../errors.js';
 import type { Sequential } from '../model/sequential.js';
 import { checkBoolean, checkOneOf, checkOptions } from '../validate.js';
 import { version } from '../version.js';
 import { preprocessingOf } from '../data/preprocessing.js';
-import { writeFileAtomic, writeFilesAtomic } from './atomic.js';
+import { writeFileAtomic } from './atomic.js';
+import { chunksOf, type Chunks } from './chunks.js';
+import { fsError } from './file-error.js';
 import { layerStateMetadata } from './layer-state.js';
-import { WEIGHTS_LAYOUTS, weightsToTensors, type WeightsLayout } from './layout.js';
+import { WEIGHTS_LAYOUTS, weightsSnapshot, type WeightsLayout } from './layout.js';
 import { FORMAT_VERSION, MODEL_FILE, MODEL_FORMAT, OPTIMIZER_FILE, WEIGHTS_FILE, type ModelJson } from './model-json.js';
 import { stateToTensors } from './optimizer-state.js';
-import { serializeSafetensors } from './safetensors.js';
+import { planSafetensors } from './safetensors.js';
+import { commitSave, newSaveId, recoverDirectory } from './save-dir.js';
+import { acquireSaveLock } from './save-lock.js';
 
 /** Options of `model.save(dir, options)`. */
 export interface SaveOptions {
@@ -62,33 +65,30 @@ export interface SaveWeightsOptions {
   layout?: WeightsLayout;
 }
 
-/** One file of a saved model: its name in the save (model.json, weights.safetensors, ...) and its bytes. */
+/** One file of a saved model: its name in the save (model.json, weights.safetensors, ...) and its bytes, as parts. */
 export interface ModelFile {
   name: string;
-  data: Uint8Array;
+  data: Chunks;
 }
 
 /**
  * The files of a save, in commit order (model.json last): the one serialisation behind
- * model.save(dir) (one file each) and model.toBuffer() (one container). Every byte is
- * produced here, synchronously, so the snapshot cannot tear. The model must be idle
- * (checked by the caller).
+ * model.save(dir) (one file each) and model.toBuffer() (one container). The values are
+ * copied synchronously when it is called (so the snapshot cannot tear, even when a
+ * training step runs while the files are written); the parts are views of those copies.
+ * The model must be idle (checked by the caller).
  */
-export function serializeModel(model: Sequential, options?: SaveOptions): ModelFile[] {
+export async function serializeModel(model: Sequential, options?: SaveOptions, saveId = newSaveId()): Promise<ModelFile[]> {
   const o = checkOptions(options, ['includeOptimizer']);
   const optimizer = model.optimizer;
   const include = o.includeOptimizer === undefined ? optimizer !== null && optimizer.iterations > 0 : checkBoolean(o.includeOptimizer, 'includeOptimizer');
   if (include && !optimizer) {
     throw new DendriteError('Expected a compiled model for includeOptimizer: true but received an uncompiled model', 'ERR_DENDRITE_INVALID_STATE');
   }
-  const saveId = randomUUID();
-  const files: ModelFile[] = [
-    { name: WEIGHTS_FILE, data: serializeSafetensors(weightsToTensors(model, 'dendrite'), { layout: 'dendrite', saveId, ...layerStateMetadata(model.layers) }) },
-  ];
-  if (include) {
-    const { tensors, metadata } = stateToTensors(optimizer!.stateDict(), model.parameters());
-    files.push({ name: OPTIMIZER_FILE, data: serializeSafetensors(tensors, { ...metadata, saveId }) });
-  }
+  // Everything that reads the model happens before the first await.
+  const weights = weightsSnapshot(model, 'dendrite');
+  const layerState = layerStateMetadata(model.layers);
+  const state = include ? stateToTensors(optimizer!.stateDict(), model.parameters()) : null;
   const preprocessing = preprocessingOf(model);
   const description: ModelJson = {
     format: MODEL_FORMAT,
@@ -100,19 +100,31 @@ export function serializeModel(model: Sequential, options?: SaveOptions): ModelF
     includesOptimizer: include,
     ...(preprocessing ? { preprocessing: preprocessing.toJSON() } : {}),
   };
-  files.push({ name: MODEL_FILE, data: new TextEncoder().encode(`${JSON.stringify(description, null, 2)}\n`) });
+  const files: ModelFile[] = [{ name: WEIGHTS_FILE, data: planSafetensors(await weights, { layout: 'dendrite', saveId, ...layerState }) }];
+  if (state) files.push({ name: OPTIMIZER_FILE, data: planSafetensors(state.tensors, { ...state.metadata, saveId }) });
+  files.push({ name: MODEL_FILE, data: chunksOf([new TextEncoder().encode(`${JSON.stringify(description, null, 2)}\n`)]) });
   return files;
 }
 
-/** model.save(): see SaveOptions. The model must be idle (checked by the caller). */
+/**
+ * model.save(): see SaveOptions and save-dir.ts. The model must be idle (checked by the
+ * caller). Saves into one directory are serialised by its lock file (other processes
+ * included); a dead save's commit is finished and its temporary files removed first.
+ */
 export async function saveModel(model: Sequential, dir: string, options?: SaveOptions): Promise<void> {
   if (typeof dir !== 'string' || dir === '') throw invalidParameter('dir', 'a directory path', dir);
-  const files = serializeModel(model, options);
-  await mkdir(dir, { recursive: true });
-  // model.json goes last: its rename commits the save.
-  await writeFilesAtomic(files.map((f) => ({ path: path.join(dir, f.name), data: f.data })));
-  // An earlier save's optimizer state no longer belongs to this model.json (and is ignored by loadModel).
-  if (!files.some((f) => f.name === OPTIMIZER_FILE)) await unlink(path.join(dir, OPTIMIZER_FILE)).catch(() => undefined);
+  const saveId = newSaveId();
+  const files = await serializeModel(model, options, saveId);
+  await mkdir(dir, { recursive: true }).catch((err) => { throw fsError(err, dir, 'a directory that can be created'); });
+  const release = await acquireSaveLock(dir);
+  try {
+    await recoverDirectory(dir);
+    // An earlier save's optimizer state no longer belongs to the new model.json.
+    const remove = files.some((f) => f.name === OPTIMIZER_FILE) ? [] : [OPTIMIZER_FILE];
+    await commitSave(dir, saveId, files, remove);
+  } finally {
+    await release();
+  }
 }
 
 /** model.saveWeights(): see SaveWeightsOptions. The model must be idle (checked by the caller). */
@@ -120,5 +132,5 @@ export async function saveModelWeights(model: Sequential, file: string, options?
   if (typeof file !== 'string' || file === '') throw invalidParameter('file', 'a file path', file);
   const layout = checkOneOf(checkOptions(options, ['layout']).layout ?? 'dendrite', 'layout', WEIGHTS_LAYOUTS);
   const metadata: Record<string, string> = layout === 'torch' ? { format: 'pt', layout } : { layout };
-  await writeFileAtomic(file, serializeSafetensors(weightsToTensors(model, layout), metadata));
+  await writeFileAtomic(file, planSafetensors(await weightsSnapshot(model, layout), metadata));
 }

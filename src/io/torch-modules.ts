@@ -36,8 +36,18 @@ export interface TorchTensor {
    * optimizer step count, and optional and ignored on load).
    */
   source: WeightName | null;
-  /** For each torch element (row-major), the index of its value in the dendrite tensor; null when they are in the same order. */
-  index: Int32Array | null;
+  /** Where each torch element (row-major) is in the dendrite tensor; null when they are in the same order. */
+  index: Reorder | null;
+}
+
+/**
+ * A permutation of a tensor's elements, computed lazily (a dense layer's transpose has
+ * millions of elements: layout.ts walks it in slices, yielding to the event loop).
+ * `at(coords)` is the dendrite index of the torch element at `coords` (of `shape`).
+ */
+export interface Reorder {
+  readonly shape: readonly number[];
+  at(coords: readonly number[]): number;
 }
 
 /** The torch module of one dendrite layer that has tensors. */
@@ -81,16 +91,16 @@ const none = (): TorchTensor[] => [];
 /** A tensor of the layer kept in the same order (or, for a per-feature vector after a Flatten, permuted). */
 function same(layer: Layer, source: WeightName, name: string, perm: Int32Array | null = null): TorchTensor[] {
   const t = layer.tensor(source);
-  return t ? [{ name, shape: [...t.shape], source, index: perm }] : [];
+  return t ? [{ name, shape: [...t.shape], source, index: perm && { shape: [perm.length], at: ([i]) => perm[i] } }] : [];
 }
 
-/** The index array of a torch tensor of `torchShape` whose element at flat position p is the dendrite element at(p's coordinates). */
-function reorder(torchShape: number[], at: (...coords: number[]) => number): Int32Array {
+/** The index array of a small reordering (a flattened image's features), built at once. */
+function indexArray(torchShape: number[], at: Reorder['at']): Int32Array {
   const n = torchShape.reduce((a, d) => a * d, 1);
   const index = new Int32Array(n);
   const coords = new Array<number>(torchShape.length).fill(0);
   for (let p = 0; p < n; p++) {
-    index[p] = at(...coords);
+    index[p] = at(coords);
     for (let k = coords.length - 1; k >= 0 && ++coords[k] === torchShape[k]; k--) coords[k] = 0;
   }
   return index;
@@ -102,7 +112,7 @@ function linearTensors(layer: Layer, { perm }: FeatureOrder): TorchTensor[] {
   const row = perm && perm.length === inputs ? perm : null;
   const weight: TorchTensor = {
     name: 'weight', shape: [units, inputs], source: 'weight',
-    index: reorder([units, inputs], (o, i) => (row ? row[i] : i) * units + o),
+    index: { shape: [units, inputs], at: row ? ([o, i]) => row[i] * units + o : ([o, i]) => i * units + o },
   };
   return [weight, ...same(layer, 'bias', 'bias')];
 }
@@ -112,7 +122,7 @@ function convTensors(layer: Layer): TorchTensor[] {
   const [kh, kw, inputs, filters] = layer.tensor('weight')!.shape;
   const weight: TorchTensor = {
     name: 'weight', shape: [filters, inputs, kh, kw], source: 'weight',
-    index: reorder([filters, inputs, kh, kw], (o, c, y, x) => ((y * kw + x) * inputs + c) * filters + o),
+    index: { shape: [filters, inputs, kh, kw], at: ([o, c, y, x]) => ((y * kw + x) * inputs + c) * filters + o },
   };
   return [weight, ...same(layer, 'bias', 'bias')];
 }
@@ -150,7 +160,7 @@ export const TORCH_LAYER_CLASS_NAMES = Object.keys(TORCH_LAYERS);
 
 /** For each torch (c, h, w) position of a flattened [H, W, C] image, its dendrite (h, w, c) position. */
 function flattenedImage([h, w, c]: number[]): Int32Array {
-  return reorder([c, h, w], (k, y, x) => (y * w + x) * c + k);
+  return indexArray([c, h, w], ([k, y, x]) => (y * w + x) * c + k);
 }
 
 /**

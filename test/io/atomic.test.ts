@@ -17,12 +17,13 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   const open = async (...args: Parameters<typeof fs.open>) => {
     const handle = await fs.open(...args);
     if (!inject.failWrite?.test(String(args[0]))) return handle;
+    const halfThenFail = async (bytes: Uint8Array) => {
+      await handle.write(bytes.subarray(0, bytes.length >> 1));
+      throw enospc();
+    };
     return {
-      writeFile: async (data: Uint8Array | string) => {
-        const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-        await handle.write(bytes.subarray(0, bytes.length >> 1));
-        throw enospc();
-      },
+      writeFile: async (data: Uint8Array | string) => halfThenFail(typeof data === 'string' ? Buffer.from(data) : data),
+      write: async (data: Uint8Array, offset = 0, length = data.length - offset) => halfThenFail(data.subarray(offset, offset + length)),
       sync: () => handle.sync(),
       close: () => handle.close(),
     };
@@ -67,7 +68,7 @@ describe('atomic saves', () => {
 
     const next = trainedModel(2);
     await fit(next);
-    inject.failWrite = new RegExp(`${pattern.source}\\.\\d+\\.[0-9a-f]+\\.tmp$`);
+    inject.failWrite = new RegExp(`\\.dendrite-[0-9a-f-]+\\.${pattern.source}\\.tmp$`);
     await expect(next.save(dir)).rejects.toThrow(/ENOSPC/);
 
     expect(snapshot(dir)).toEqual(before); // same files, same bytes, no temporary files left
@@ -76,7 +77,7 @@ describe('atomic saves', () => {
     expect(loaded.optimizer!.stateDict()).toEqual(old.optimizer!.stateDict());
   });
 
-  it('a save that dies before committing model.json is detected when loading, never silently mixed', async () => {
+  it('a save that fails after its commit record is loaded as the new save; the next save finishes it', async () => {
     const dir = path.join(root, 'interrupted-commit');
     const old = trainedModel(1);
     await fit(old);
@@ -85,8 +86,15 @@ describe('atomic saves', () => {
     await fit(next);
     inject.failRename = /model\.json$/;
     await expect(next.save(dir)).rejects.toThrow(/EIO/);
+    expect(readdirSync(dir).filter((f) => f.startsWith('.dendrite-') && f.endsWith('.model.json.tmp'))).toHaveLength(1);
+    expect(readdirSync(dir)).toContain('.dendrite-save.json'); // the commit record: the new save is the current one
+    expect((await dd.loadModel(dir)).getWeights()).toEqual(next.getWeights());
+    inject.failRename = null;
+    const third = trainedModel(3);
+    await fit(third);
+    await third.save(dir);
     expect(readdirSync(dir).sort()).toEqual(['model.json', 'optimizer.safetensors', 'weights.safetensors']);
-    await expect(dd.loadModel(dir)).rejects.toThrow(/Expected a file of the same save as model\.json .* \(files of different saves are mixed\)/);
+    expect((await dd.loadModel(dir)).getWeights()).toEqual(third.getWeights());
   });
 
   it('saveWeights replaces a file atomically too', async () => {
