@@ -11,6 +11,7 @@ import { isMainThread } from 'node:worker_threads';
 import { DendriteError, invalidParameter } from '../errors.js';
 import { nativeAddon, nativeLoadError, type NativeAddon } from '../native.js';
 import { setNumThreads } from '../threads.js';
+import { pinMemory } from '../layer/pinned.js';
 import { checkBoolean, checkInteger, checkOneOf, checkOptions } from '../validate.js';
 
 export type ReduceOp = 'sum' | 'avg' | 'min' | 'max';
@@ -76,28 +77,42 @@ export class Distributed {
 
   /**
    * Reduce `array` element-wise across ranks, in place: 'sum' (default), 'avg', 'min'
-   * or 'max'. Resolves with the same array. Do not touch the array until then.
+   * or 'max'. Resolves with the same array. Do not touch the array until then. The ranks
+   * first agree on the length, the type and the op (one small collective): when they differ,
+   * it rejects on every rank with the house error naming both values.
    */
   async allreduce<T extends FloatArray>(array: T, op: ReduceOp = 'sum'): Promise<T> {
     checkFloatArray(array, 'array');
     checkOneOf(op, 'op', REDUCE_OPS);
     checkNotReserved('allreduce');
-    return collective(this, array, op);
+    if (this.size === 1) return array;
+    return inOrder(async () => {
+      await agree(this, 'allreduce', array, 'op', REDUCE_OPS.indexOf(op), (i) => REDUCE_OPS[i]);
+      await comm(this).distAllreduce(pinMemory(array), REDUCE_OPS.indexOf(op));
+      return array;
+    });
   }
 
-  /** Overwrite `array` on every rank with root's values (root default 0). Resolves with the array. */
+  /**
+   * Overwrite `array` on every rank with root's values (root default 0). Resolves with the
+   * array. As allreduce, the ranks first agree on the length, the type and the root.
+   */
   async broadcast<T extends FloatArray>(array: T, root = 0): Promise<T> {
     checkFloatArray(array, 'array');
     checkInteger(root, 'root', 0, this.size - 1);
     checkNotReserved('broadcast');
-    if (this.size > 1) await comm(this).distBroadcast(array, root);
-    return array;
+    if (this.size === 1) return array;
+    return inOrder(async () => {
+      await agree(this, 'broadcast', array, 'root', root, String);
+      await comm(this).distBroadcast(pinMemory(array), root);
+      return array;
+    });
   }
 
   /** Resolves once every rank has called barrier(). */
   async barrier(): Promise<void> {
     checkNotReserved('barrier');
-    if (this.size > 1) await comm(this).distBarrier();
+    if (this.size > 1) await inOrder(() => comm(this).distBarrier());
   }
 
   /**
@@ -112,6 +127,45 @@ export class Distributed {
     if (native && this.mpi) native.distAbort(1);
     process.exit(1);
   }
+}
+
+// The application's collectives run one after another, each agreement right before its data
+// collective: were the agreement awaited outside this queue, a collective called meanwhile (a
+// barrier not awaited after an allreduce, say) could land between the two on one rank only.
+let queue: Promise<unknown> = Promise.resolve();
+function inOrder<T>(job: () => Promise<T>): Promise<T> {
+  const result = queue.then(job, job);
+  queue = result.catch(() => undefined);
+  return result;
+}
+
+/** @internal Resolves once the application's queued collectives have run (fit's collectives must not interleave with them). */
+export function collectivesIdle(): Promise<void> {
+  return queue.then(() => undefined);
+}
+
+const DTYPES = ['float32', 'float64'] as const;
+
+/**
+ * Checks, in one 6-value max-allreduce of [n, dtype, param, -n, -dtype, -param], that every rank
+ * passes the same length, type and op (root for broadcast): MPI would otherwise read or write
+ * past the shorter buffer, or reduce with a different op on each rank. Rejects on every rank
+ * together on a mismatch (each rank sees the same maxima and minima).
+ */
+async function agree(dist: Distributed, action: string, array: FloatArray, param: string, value: number, show: (i: number) => string): Promise<void> {
+  const dtype = array instanceof Float64Array ? 1 : 0;
+  const mine = Float64Array.of(array.length, dtype, value, -array.length, -dtype, -value);
+  await comm(dist).distAllreduce(mine, REDUCE_OPS.indexOf('max'));
+  const parts: string[] = [];
+  if (mine[0] !== -mine[3]) parts.push(`lengths ${-mine[3]} and ${mine[0]}`);
+  if (mine[1] !== -mine[4]) parts.push(`types ${DTYPES[-mine[4]]} and ${DTYPES[mine[1]]}`);
+  if (mine[2] !== -mine[5]) parts.push(`${param}s ${show(-mine[5])} and ${show(mine[2])}`);
+  if (parts.length === 0) return;
+  throw new DendriteError(
+    `Expected the same length, type and ${param} on every rank for ${action} but received ${parts.join(', ')} across the ${dist.size} ranks ` +
+      `(this rank ${dist.rank}: ${array.length} ${DTYPES[dtype]} values, ${param} ${show(value)})`,
+    'ERR_DENDRITE_DISTRIBUTED_MISMATCH',
+  );
 }
 
 // Each handle's addon, out of the public type.

@@ -7,6 +7,7 @@
  */
 import { checkNumber, checkOptions } from '../validate.js';
 import { Layer, type JsStep, type LayerOptions, type NativeLayerSpec } from './layer.js';
+import { pinMemory } from './pinned.js';
 
 export interface DropoutOptions extends LayerOptions {
   /** Fraction of elements zeroed in training, in [0, 1). */
@@ -37,7 +38,7 @@ export class Dropout extends Layer {
   readonly className = 'dropout';
   readonly rate: number;
   /** Training forward passes so far (the native loop advances it in place). */
-  readonly counter = new Uint32Array(1);
+  readonly counter = pinMemory(new Uint32Array(1));
   #seed = 0;
 
   constructor(options: DropoutOptions) {

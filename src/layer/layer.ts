@@ -16,6 +16,7 @@ import { nativeAddon, type NativeLayer } from '../native.js';
 import { Random } from '../random.js';
 import { Tensor, sizeOf, toTensor, type TensorLike } from '../tensor.js';
 import { checkBoolean, checkInteger, checkOptions, isPlainObject } from '../validate.js';
+import { pinMemory } from './pinned.js';
 
 /** The names of layer tensors (Keras's, except `weight` for every kernel and table). */
 export const WEIGHT_NAMES = ['weight', 'bias', 'gamma', 'beta', 'movingMean', 'movingVariance'] as const;
@@ -83,6 +84,22 @@ export interface LayerOptions {
   seed?: number;
 }
 
+let initializing = true;
+
+/**
+ * Run `make` (e.g. a Sequential's construction) with layers built with zero tensors instead
+ * of their initializers: for a loader that overwrites every tensor from a file, so a big
+ * model is not initialised (seconds of main-thread work) only to be overwritten.
+ */
+export function withoutInitialization<T>(make: () => T): T {
+  initializing = false;
+  try {
+    return make();
+  } finally {
+    initializing = true;
+  }
+}
+
 export abstract class Layer {
   /** The layer type in configs and the native engine (e.g. 'conv2d'). */
   abstract readonly className: string;
@@ -91,8 +108,11 @@ export abstract class Layer {
   #outputShape: number[] | undefined;
   #specs: WeightSpec[] = [];
   #tensors: Tensor[] = [];
+  #sizes: number[] = [];
   // the native layer of the last backend a standalone call ran on (its scratch is kept between calls)
   #native: { backend: Backend; layer: NativeLayer } | null = null;
+  // in-flight predictAsync calls of a model reading these tensors (setWeights must not write under them)
+  #readers = 0;
 
   protected constructor(options: LayerOptions) {
     this.#inputShape = options.inputShape === undefined ? undefined : checkInputShape(options.inputShape, 'inputShape');
@@ -166,14 +186,28 @@ export abstract class Layer {
     const specs = this.weightSpecs(shape);
     const rng = new Random(this.seed ?? seed);
     this.#tensors = specs.map((s) => {
-      const data = new Float32Array(sizeOf(s.shape));
-      s.init(data, rng);
+      // native code reads and writes this memory from its threads: it must never be detached
+      const data = pinMemory(new Float32Array(sizeOf(s.shape)));
+      if (initializing) s.init(data, rng); // else zeros: a loader fills every tensor (withoutInitialization)
       return new Tensor(data, s.shape);
     });
     this.#specs = specs;
+    this.#sizes = specs.map((s) => sizeOf(s.shape));
     this.#inputShape = shape;
     this.#outputShape = out;
     this.#native = null;
+  }
+
+  /**
+   * The output shape and the tensors' names and shapes for `inputShape`, computed without
+   * allocating anything (a loader checks a config against its weights file before build).
+   */
+  shapesFor(inputShape: number[]): { outputShape: number[]; tensors: { name: WeightName; shape: number[] }[] } {
+    const shape = checkInputShape(inputShape, 'inputShape');
+    if (this.#inputShape !== undefined && !sameShape(this.#inputShape, shape)) {
+      throw invalidDescribed('inputShape', `[${this.#inputShape.join(', ')}] (as configured)`, `[${shape.join(', ')}] from the previous layer`);
+    }
+    return { outputShape: this.outputShapeFor(shape), tensors: this.weightSpecs(shape).map((s) => ({ name: s.name, shape: s.shape })) };
   }
 
   /** Every tensor, in a fixed order (trainable and buffers). */
@@ -214,9 +248,11 @@ export abstract class Layer {
 
   /**
    * Overwrite tensors by name (a subset is fine; shapes are checked). An unbuilt layer is
-   * built first, from its configured inputShape.
+   * built first, from its configured inputShape. Throws while a predictAsync of its model is in
+   * flight (see Sequential.setWeights).
    */
   setWeights(weights: LayerWeights | Record<string, TensorLike>): void {
+    checkNoReaders(this.#readers, 'layer.setWeights');
     if (!isPlainObject(weights)) throw invalidParameter('weights', `an object of tensors by name${this.built ? ` (${this.#names()})` : ''}`, weights);
     if (!this.built) {
       if (!this.#inputShape) throw invalidDescribed('weights', 'a layer with a known input shape (give inputShape, or call forward first)', `an unbuilt ${this.className} layer`);
@@ -232,6 +268,27 @@ export abstract class Layer {
       return [i, t.data] as const;
     });
     for (const [i, data] of updates) this.#tensors[i].data.set(data);
+  }
+
+  /**
+   * @internal Throws the house error when a tensor's memory is gone (its ArrayBuffer detached,
+   * e.g. by `ArrayBuffer.prototype.transfer`): native code must never read it. `index`: the
+   * layer's position in its model, for the message (-1: a layer on its own).
+   */
+  checkAttached(action: string, index: number): void {
+    const specs = this.#specs;
+    for (let k = 0; k < specs.length; k++) {
+      const data = this.#tensors[k].data;
+      // a detached view has length 0; the shape's size is never 0
+      if (data.length !== this.#sizes[k]) {
+        throw new DendriteError(`Expected attached weights for ${action} but received a detached ArrayBuffer (${index >= 0 ? `layer ${index} ` : ''}${specs[k].name})`, 'ERR_DENDRITE_INVALID_STATE');
+      }
+    }
+  }
+
+  /** @internal A predictAsync of a model starts (+1) or ends (-1) reading this layer's tensors. */
+  leaseRead(delta: 1 | -1): void {
+    this.#readers += delta;
   }
 
   /** The layer's config (className, options, inputShape when known, seed when set). */
@@ -303,6 +360,7 @@ export abstract class Layer {
     const tensors = this.#tensors.map((t, i) => (grad && !this.#specs[i].trainable ? t.data.slice() : t.data));
     const native = backend.trainer ? nativeAddon() : null;
     if (native && backend.trainer) {
+      this.checkAttached(grad ? 'layer.backward' : 'layer.forward', -1);
       // a fresh native layer over copies when the call must not touch the layer's own state
       // (backward's forward: buffers, dropout's counter); otherwise the one kept for this backend
       const isolated = grad !== null && (this.buffers().length > 0 || this.nativeExtras().counter !== undefined);
@@ -362,6 +420,16 @@ export abstract class Layer {
 
   #unbuilt(): DendriteError {
     return invalidDescribed('layer', 'a built layer (add it to a model, give inputShape, or call forward)', `an unbuilt ${this.className} layer`);
+  }
+}
+
+/** Throws while predictAsync calls read the tensors (a write would mix old and new weights into their outputs). */
+export function checkNoReaders(readers: number, action: string): void {
+  if (readers > 0) {
+    throw new DendriteError(
+      `Expected no predictAsync in flight for ${action} but received ${readers} in flight (await them first: their outputs must come from one set of weights)`,
+      'ERR_DENDRITE_INVALID_STATE',
+    );
   }
 }
 

@@ -13,6 +13,7 @@ import type { TargetKind } from '../metrics/index.js';
 export function inputRows(x: unknown, shape: readonly number[], ids = false, name = 'x'): { data: Float32Array; rows: number } {
   const width = sizeOf(shape);
   const t = ids ? idsTensor(x, name) : toTensor(x, name);
+  checkFixedLength(t.data, name);
   const full = () => `[N, ${shape.join(', ')}]`;  // for errors only: predict must not build strings
   if (t.rank === shape.length + 1 && shape.every((d, i) => d === t.shape[i + 1])) return { data: t.data, rows: t.shape[0] };
   if (t.rank === 2) {
@@ -36,6 +37,7 @@ export type Targets = { kind: 'classes'; data: Int32Array } | { kind: 'values'; 
 export function targetRows(y: unknown, rows: number, units: number, kind: TargetKind, name = 'y', finite = true): Targets {
   if (kind === 'classes') return { kind: 'classes', data: classRows(y, rows, units, name, finite) };
   const t = toTensor(y, name);
+  checkFixedLength(t.data, name);
   if (t.size !== rows * units) {
     throw invalidDescribed(name, `${rows} rows of ${units} target values`, `${describe(y)} with ${t.size} values`);
   }
@@ -69,6 +71,7 @@ function classRows(y: unknown, rows: number, classes: number, name: string, fini
   } else {
     throw invalidParameter(name, `${expected} as a Tensor, a typed array or an array`, y);
   }
+  if (ArrayBuffer.isView(values)) checkFixedLength(values, name);
   if (finite && !(values instanceof Int32Array)) checkFiniteRows(values, oneHot ? classes : 1, name);
   return oneHot ? oneHotToIndices(values, rows, classes, name) : classTargets(values, rows, classes, name);
 }
@@ -101,13 +104,41 @@ function oneHotToIndices(values: ArrayLike<number>, rows: number, classes: numbe
  * Throws at the first NaN or infinity: `Expected finite numbers for x but received NaN at
  * row 12, column 3` (rows of `width` values; the column is left out for one value per row).
  */
-export function checkFiniteRows(data: ArrayLike<number>, width: number, name: string): void {
-  for (let i = 0; i < data.length; i++) {
+export function checkFiniteRows(data: ArrayLike<number>, width: number, name: string, from = 0, to = data.length): void {
+  for (let i = from; i < to; i++) {
     const v = data[i];
     if (v - v !== 0) {  // NaN and ±Infinity (fast: no call per element)
       const where = width > 1 ? `row ${Math.floor(i / width)}, column ${i % width}` : `row ${i}`;
       throw invalidDescribed(name, 'finite numbers', `${v} at ${where}`);
     }
+  }
+}
+
+/**
+ * Refuses a view of a resizable ArrayBuffer or a growable SharedArrayBuffer: native code reads
+ * x and y from its threads while JS runs, and a resize under it (a shrink above all) would let
+ * it read memory that is gone. Copying instead would hide that in-place changes are no longer
+ * seen; the caller copies explicitly (`x.slice()`) when that is what they want.
+ */
+export function checkFixedLength(view: ArrayBufferView, name: string): void {
+  const buffer = view.buffer as { resizable?: boolean; growable?: boolean };
+  if (buffer.resizable === true || buffer.growable === true) {
+    const kind = buffer.growable === true ? 'a growable SharedArrayBuffer' : 'a resizable ArrayBuffer';
+    throw invalidDescribed(name, 'a typed array over a fixed-length ArrayBuffer (copy it first, e.g. x.slice())', `a ${view.constructor.name} over ${kind}`);
+  }
+}
+
+// checkFiniteRowsAsync's chunk: about 1 ms of checking between two turns of the event loop
+const FINITE_CHUNK = 1 << 19;
+
+/**
+ * checkFiniteRows in chunks with the event loop running between them (fit's up-front check of
+ * a large x: Fashion-MNIST's 47M values take ~80 ms). Small arrays are checked at once.
+ */
+export async function checkFiniteRowsAsync(data: ArrayLike<number>, width: number, name: string): Promise<void> {
+  for (let from = 0; from < data.length; from += FINITE_CHUNK) {
+    if (from > 0) await new Promise((resolve) => setImmediate(resolve));
+    checkFiniteRows(data, width, name, from, Math.min(data.length, from + FINITE_CHUNK));
   }
 }
 

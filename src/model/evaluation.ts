@@ -6,7 +6,8 @@ import { collective, type Distributed } from '../distributed/communicator.js';
 import { validationKey } from '../metrics/index.js';
 import type { Targets } from './data.js';
 import type { Objective } from './objective.js';
-import { computeBackend, forEachBatch, identity, type Sequential } from './sequential.js';
+import { gatherRows } from './data.js';
+import { computeBackend, forEachBatch, forwardAsync, identity, modelNetwork, type Sequential } from './sequential.js';
 
 /** Sums over the rows of a forward pass: the loss (weighted by rows) and accuracy's correct predictions. */
 export interface EvaluationSums {
@@ -37,6 +38,71 @@ export function evaluateRows(model: Sequential, objective: Objective, data: Floa
   return sums;
 }
 
+// fit's passes over a data set (validation, the training-set metrics) run off the event loop in
+// chunks of whole batches of at most about this many output values: the loss and metrics of a
+// chunk are then computed here, in well under a millisecond per chunk.
+const CHUNK_OUTPUTS = 1 << 16;
+// The js backend computes on the event loop: it yields at least this often (ms).
+const YIELD_EVERY_MS = 8;
+
+/**
+ * evaluateRows without blocking the event loop (fit's validation and training-set metrics): on
+ * native backends the forward pass runs on the predictAsync path (a native worker thread) in
+ * chunks of whole batches; on `js` batch by batch with yields. Same batches, same sums.
+ */
+export async function evaluateRowsAsync(model: Sequential, objective: Objective, data: Float32Array, rows: number, targets: Targets,
+  batchSize: number, outputs: Float32Array | null = null): Promise<EvaluationSums> {
+  const units = model.outputSize;
+  const width = model.inputSize;
+  const order = identity(rows);
+  const backend = computeBackend(model);
+  const sums = { loss: 0, correct: 0 };
+  const buffers = new Map<number, Int32Array | Float32Array>();
+  const visit = (output: Float32Array, start: number, count: number): void => {
+    let buf = buffers.get(count);
+    if (!buf) buffers.set(count, (buf = objective.buffer(count, units)));
+    objective.gather(buf, targets, units, order, start, count);
+    const batch = output.subarray(0, count * units);
+    sums.loss += objective.batchLoss(backend, batch, buf, count, units, null) * count;
+    if (objective.accuracy) sums.correct += objective.correct(batch, buf, count, units);
+    outputs?.set(batch, start * units);
+  };
+  const chunkRows = Math.min(rows, batchSize * Math.max(1, Math.floor(CHUNK_OUTPUTS / (batchSize * units))));
+  const chunk = new Float32Array(chunkRows * units);
+  for (let start = 0; start < rows; start += chunkRows) {
+    const count = Math.min(chunkRows, rows - start);
+    const out = chunk.subarray(0, count * units);
+    const pass = forwardAsync(model, data.subarray(start * width, (start + count) * width), count, batchSize, out);
+    if (!pass) return evaluateRowsJs(model, data, rows, batchSize, visit, sums);
+    await pass;
+    for (let b = 0; b < count; b += batchSize) {
+      const n = Math.min(batchSize, count - b);
+      visit(out.subarray(b * units, (b + n) * units), start + b, n);
+    }
+  }
+  return sums;
+}
+
+/** The js backend's forward passes, batch by batch, yielding to the event loop between batches. */
+async function evaluateRowsJs(model: Sequential, data: Float32Array, rows: number, batchSize: number,
+  visit: (output: Float32Array, start: number, count: number) => void, sums: EvaluationSums): Promise<EvaluationSums> {
+  const width = model.inputSize;
+  const order = identity(rows);
+  let lastYield = performance.now();
+  for (let start = 0; start < rows; start += batchSize) {
+    const count = Math.min(batchSize, rows - start);
+    const net = modelNetwork(model, count);
+    gatherRows(net.input, data, width, order, start, count);
+    net.forward(false);
+    visit(net.output, start, count);
+    if (performance.now() - lastYield > YIELD_EVERY_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
+    }
+  }
+  return sums;
+}
+
 /** `{ loss, <metric>: value ... }` in compile order, from the sums and (for the metrics other than accuracy) every row's output. */
 export function metricLogs(objective: Objective, units: number, rows: number, sums: EvaluationSums, outputs: Float32Array | null,
   targets: Targets): Record<string, number> {
@@ -59,7 +125,7 @@ export async function evaluateSet(model: Sequential, objective: Objective, data:
   parallel: Distributed | null): Promise<Record<string, number>> {
   const units = model.outputSize;
   const outputs = objective.wholeSet.length ? new Float32Array(rows * units) : null;
-  if (!parallel) return metricLogs(objective, units, rows, evaluateRows(model, objective, data, rows, targets, batchSize, outputs), outputs, targets);
+  if (!parallel) return metricLogs(objective, units, rows, await evaluateRowsAsync(model, objective, data, rows, targets, batchSize, outputs), outputs, targets);
   const width = model.inputSize;
   const share = Math.ceil(rows / parallel.size);
   const start = Math.min(rows, parallel.rank * share);
@@ -69,7 +135,7 @@ export async function evaluateSet(model: Sequential, objective: Objective, data:
     const part: Targets = targets.kind === 'classes'
       ? { kind: 'classes', data: targets.data.subarray(start, end) }
       : { kind: 'values', data: targets.data.subarray(start * units, end * units) };
-    const s = evaluateRows(model, objective, data.subarray(start * width, end * width), end - start, part, batchSize,
+    const s = await evaluateRowsAsync(model, objective, data.subarray(start * width, end * width), end - start, part, batchSize,
       outputs?.subarray(start * units, end * units) ?? null);
     sums[0] = s.loss;
     sums[1] = s.correct;

@@ -9,15 +9,16 @@ import { LRSchedule } from '../schedule/schedule.js';
 import { ReduceLROnPlateau } from '../schedule/reduce-lr-on-plateau.js';
 import { checkBoolean, checkInteger, checkNumber, checkOptions } from '../validate.js';
 import type { Callback, Logs, TrainingControl } from './callbacks.js';
-import { targetRows, type Targets } from './data.js';
+import { checkFiniteRowsAsync, targetRows, type Targets } from './data.js';
 import { BatchNorm } from '../layer/batch-norm.js';
 import { nativeAddon } from '../native.js';
 import { JsRunner, NativeRunner, type BatchRunner, type TrainingSet } from './runners.js';
 import { History } from './history.js';
 import { checkVerbose, Progress, type Verbosity } from './progress.js';
-import { computeBackend, modelInputRows, modelObjective, type InputsLike, type Sequential, type TargetsLike } from './sequential.js';
+import { checkWeights, computeBackend, modelInputRows, modelObjective, weightsWritable, type InputsLike, type Sequential, type TargetsLike } from './sequential.js';
+import { pinMemory } from '../layer/pinned.js';
 import { evaluateSet, validationLogs } from './evaluation.js';
-import { checkDistributed, collective, raisedTogether, reserveCollectives, together, type Distributed } from '../distributed/communicator.js';
+import { checkDistributed, collective, collectivesIdle, raisedTogether, reserveCollectives, together, type Distributed } from '../distributed/communicator.js';
 import { shardLength, shardOrderUnchecked } from '../distributed/sampler.js';
 import { agreeOnSetup, broadcastStart, broadcastTensors, reduceSpan } from '../distributed/sync.js';
 import type { Objective } from './objective.js';
@@ -73,17 +74,19 @@ export interface FitOptions {
 export async function fitModel(model: Sequential, x: InputsLike, y: TargetsLike, options: FitOptions): Promise<History> {
   const given = (options !== null && typeof options === 'object' ? options : {}) as FitOptions;
   const dist = checkDistributed(given.distributed);
-  if (!dist || dist.size === 1) return train(model, prepare(model, x, y, options, null), null);
+  if (!dist || dist.size === 1) return train(model, await prepare(model, x, y, options, null), null);
   // One distributed fit at a time: its collectives (some posted by the native training thread)
   // own the communicator. A second one is refused here, before any collective.
   const release = reserveCollectives();
   try {
+    // collectives the application called before fit run first, on every rank
+    await collectivesIdle();
     // Every rank validates first and then learns whether all succeeded: an invalid argument
     // rejects on every rank (the same error where it was invalid) instead of ending the job.
     let plan: FitPlan | null = null;
     let failure: unknown = null;
     try {
-      plan = prepare(model, x, y, options, dist);
+      plan = await prepare(model, x, y, options, dist);
     } catch (err) {
       failure = err;
     }
@@ -127,7 +130,7 @@ interface FitPlan {
   trainingSet: TrainingSet;
 }
 
-function prepare(model: Sequential, x: InputsLike, y: TargetsLike, options: FitOptions, parallel: Distributed | null): FitPlan {
+async function prepare(model: Sequential, x: InputsLike, y: TargetsLike, options: FitOptions, parallel: Distributed | null): Promise<FitPlan> {
   const objective = modelObjective(model, 'fit');
   const optimizer = model.optimizer!;
   const o = checkOptions(options, ['epochs', 'batchSize', 'shuffle', 'seed', 'validationSplit', 'validationData', 'callbacks', 'verbose', 'signal', 'distributed', 'checkFinite']);
@@ -143,16 +146,20 @@ function prepare(model: Sequential, x: InputsLike, y: TargetsLike, options: FitO
 
   const units = model.outputSize;
   const width = model.inputSize;
+  checkWeights(model, 'fit');
   const finite = checkBoolean(o.checkFinite ?? true, 'checkFinite');
   objective.checkOutput(model.outputShape);
-  const all = modelInputRows(model, x, 'x', finite);
+  // the finite check of a large x in chunks, off the event loop's critical path
+  const all = modelInputRows(model, x, 'x');
+  if (finite) await checkFiniteRowsAsync(all.data, width, 'x');
   const allTargets = targetRows(y, all.rows, units, objective.kind, 'y', finite);
   let rows = all.rows;
   let validation: FitPlan['validation'] = null;
   if (o.validationData !== undefined) {
     if (split > 0) throw invalidDescribed('validationData', 'either validationData or validationSplit', 'both');
     if (!Array.isArray(o.validationData) || o.validationData.length !== 2) throw invalidParameter('validationData', 'an array [x, y]', o.validationData);
-    const v = modelInputRows(model, o.validationData[0], 'validationData[0]', finite);
+    const v = modelInputRows(model, o.validationData[0], 'validationData[0]');
+    if (finite) await checkFiniteRowsAsync(v.data, width, 'validationData[0]');
     validation = { ...v, targets: targetRows(o.validationData[1], v.rows, units, objective.kind, 'validationData[1]', finite) };
   } else if (split > 0) {
     const held = Math.floor(all.rows * split);
@@ -168,6 +175,14 @@ function prepare(model: Sequential, x: InputsLike, y: TargetsLike, options: FitO
     }
   }
   if (rows < 1) throw invalidDescribed('x', 'at least one training row', `${rows}`);
+  // The native loop reads x and y from its thread for the whole fit: their ArrayBuffers must not
+  // be transferred away meanwhile (a transfer then copies them; see pinMemory: the mark stays).
+  pinMemory(all.data);
+  pinMemory(allTargets.data);
+  if (validation) {
+    pinMemory(validation.data);
+    pinMemory(validation.targets.data);
+  }
   // Rows each rank visits per epoch (its shard; all of them in a single process).
   const epochRows = parallel ? shardLength(rows, parallel.size) : rows;
   const batchSize = o.batchSize === 'full' ? epochRows : checkInteger(o.batchSize ?? 32, 'batchSize', 1);
@@ -246,6 +261,7 @@ async function train(model: Sequential, plan: FitPlan, parallel: Distributed | n
   try {
     for (const h of hooks) await h.onTrainBegin?.(control);
     if (parallel) {
+      for (let wait; (wait = weightsWritable(model)); ) await wait;
       // after onTrainBegin, so that weights a callback set on rank 0 reach every rank
       seed = await broadcastStart(parallel, model.parameters().map((p) => p.data), optimizer, seed);
       await broadcastTensors(parallel, buffers);
@@ -265,6 +281,9 @@ async function train(model: Sequential, plan: FitPlan, parallel: Distributed | n
         if (!parallel && signal?.aborted) throw abortError(signal);
         if (plan.perBatch) for (const h of hooks) await h.onBatchBegin?.(first, control);
         const count = Math.min(spanSize, batches - first);
+        // predictAsync calls started before this span see the weights they started with
+        for (let wait; (wait = weightsWritable(model)); ) await wait;
+        checkWeights(model, 'fit');
         const done = await runner.run(shard, first, count, losses, correct, totals);
         if (parallel && (await reduceSpan(parallel, done, losses, correct, totals, reduced!, signal?.aborted ?? false))) {
           throw together(abortError(signal));

@@ -6,7 +6,8 @@
 import { activeBackend, backendNamed } from '../backend/registry.js';
 import type { Backend, BackendName } from '../backend/backend.js';
 import { DendriteError, invalidDescribed, invalidParameter } from '../errors.js';
-import { Layer, sameShape } from '../layer/layer.js';
+import { Layer, checkNoReaders, sameShape } from '../layer/layer.js';
+import { pinMemory } from '../layer/pinned.js';
 import { Optimizer, type OptimizerConfig } from '../optimizer/optimizer.js';
 import { fromConfig } from '../optimizer/index.js';
 import { Tensor, type TensorLike } from '../tensor.js';
@@ -14,7 +15,7 @@ import { checkBoolean, checkInteger, checkOptions, isPlainObject } from '../vali
 import { inputRows, targetRows, gatherRows, checkFiniteRows } from './data.js';
 import { Network } from './network.js';
 import { nativeAddon, type NativeTrainer } from '../native.js';
-import { nativeInference, type NativeDevice } from './runners.js';
+import { nativeError, nativeInference, type NativeDevice } from './runners.js';
 import { Objective } from './objective.js';
 import { fitModel, type FitOptions } from './fit.js';
 import type { History } from './history.js';
@@ -101,6 +102,14 @@ interface ModelState {
   // forward-only native trainers per device, for predictAsync (worker thread) and predict
   readonly inference: Map<NativeDevice, NativeTrainer>;
   readonly syncInference: Map<NativeDevice, NativeTrainer>;
+  /** Async passes running on `inference` now: predict then uses `syncInference` (created only then). */
+  asyncPasses: number;
+  /** predictAsync calls (and fit's validation passes) in flight: they hold a read lease on the weights. */
+  readers: number;
+  /** A fit waits for the readers to finish before it changes the weights; new readers are refused meanwhile. */
+  drained: (() => void) | null;
+  /** The queue of async forward passes (one native inference trainer runs one at a time). */
+  predictions: Promise<unknown>;
 }
 const states = new WeakMap<Sequential, ModelState>();
 const stateOf = (model: Sequential): ModelState => states.get(model)!;
@@ -114,14 +123,16 @@ export class Sequential {
   readonly backend: BackendName | undefined;
   #optimizer: Optimizer | null = null;
   #fitting = false;
-  #predictions: Promise<unknown> = Promise.resolve();
 
   constructor(layers: Layer[], options: SequentialOptions = {}) {
     const o = checkOptions(options, ['seed', 'backend']);
     this.seed = checkInteger(o.seed ?? 0, 'seed', 0, 2 ** 32 - 1);
     const backend = o.backend === undefined ? null : backendNamed(o.backend as BackendName);
     this.backend = backend?.name;
-    states.set(this, { backend, objective: null, grads: null, networks: new Map(), busy: false, inference: new Map(), syncInference: new Map() });
+    states.set(this, {
+      backend, objective: null, grads: null, networks: new Map(), busy: false, inference: new Map(), syncInference: new Map(),
+      readers: 0, drained: null, predictions: Promise.resolve(), asyncPasses: 0,
+    });
     if (!Array.isArray(layers) || layers.length === 0) throw invalidParameter('layers', 'a non-empty array of layers', layers);
     layers.forEach((layer, i) => {
       if (!(layer instanceof Layer)) throw invalidParameter(`layers[${i}]`, 'a layer from dd.layers', layer);
@@ -209,11 +220,14 @@ export class Sequential {
     if (this.#fitting) {
       throw new DendriteError('Expected one fit at a time for model.fit but received a call while another fit of this model is running', 'ERR_DENDRITE_INVALID_STATE');
     }
+    // the optimizer's state belongs to this model's parameters while it trains
+    const release = this.#optimizer?.claimFor(this, 'model.fit');
     this.#fitting = true;
     try {
       return await fitModel(this, x, y, options);
     } finally {
       this.#fitting = false;
+      release?.();
     }
   }
 
@@ -223,7 +237,8 @@ export class Sequential {
     const { data, rows } = modelInputRows(this, x);
     const units = this.outputSize;
     const out = new Float32Array(rows * units);
-    const inference = nativeInferenceOf(this, stateOf(this).syncInference);
+    checkWeights(this, 'predict');
+    const inference = nativeInferenceOf(this, syncCache(this));
     if (inference) {
       // the whole forward pass in one native call (its own trainer: predictAsync may be running)
       checkIdle(this, 'predict or evaluate');
@@ -237,25 +252,37 @@ export class Sequential {
   /**
    * predict() off the event loop: on `cpu` (and `cuda`, resident on the GPU) the forward
    * pass runs on a native worker thread (calls on one model run one after another); on
-   * `js` it runs on a later turn of the event loop.
+   * `js` it runs on the event loop's thread once the calling code returns. The output comes from the weights as they
+   * were when predictAsync was called: from then until it settles it holds a read lease on them
+   * (a `fit` waits for it before its first update; `setWeights` throws meanwhile).
    */
   predictAsync(x: InputsLike, options: PredictOptions = {}): Promise<Tensor> {
-    const run = async (): Promise<Tensor> => {
-      const batchSize = checkInteger(checkOptions(options, ['batchSize']).batchSize ?? 128, 'batchSize', 1);
-      const inference = nativeInferenceOf(this, stateOf(this).inference);
-      if (!inference) {
-        await new Promise((resolve) => setImmediate(resolve));
-        return this.predict(x, options);
-      }
+    const state = stateOf(this);
+    let input: { data: Float32Array; rows: number };
+    let batchSize: number;
+    try {
       checkIdle(this, 'predictAsync');
-      const { data, rows } = modelInputRows(this, x);
-      const out = new Float32Array(rows * this.outputSize);
-      await inference.predict(data, rows, batchSize, out);
+      if (state.drained) throw busyError('predictAsync');
+      batchSize = checkInteger(checkOptions(options, ['batchSize']).batchSize ?? 128, 'batchSize', 1);
+      // x is taken now, as the weights are: a worker thread reads it later, so it must not be
+      // transferred away meanwhile (a transfer then copies it, see pinMemory)
+      input = modelInputRows(this, x);
+      pinMemory(input.data);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const release = leaseWeights(this);
+    return enqueue(this, async (): Promise<Tensor> => {
+      const { data, rows } = input;
+      checkWeights(this, 'predictAsync');
+      const inference = nativeInferenceOf(this, state.inference);
+      // js: computed on this thread as soon as the calling code returns (a fit on js updates the
+      // weights between its batches on later turns: waiting for one would let it update them)
+      if (!inference) return this.predict(new Tensor(data, [rows, this.inputSize]), { batchSize });
+      const out = pinMemory(new Float32Array(rows * this.outputSize));
+      await asyncPass(state, () => inference.predict(data, rows, batchSize, out));
       return new Tensor(out, [rows, ...this.outputShape]);
-    };
-    const result = this.#predictions.then(run, run);
-    this.#predictions = result.catch(() => undefined);
-    return result;
+    }).finally(release);
   }
 
   /**
@@ -280,9 +307,13 @@ export class Sequential {
     return this.tensors().map((p) => p.data.slice());
   }
 
-  /** Overwrite every tensor (same order and sizes as getWeights()). */
+  /**
+   * Overwrite every tensor (same order and sizes as getWeights()). Throws (ERR_DENDRITE_INVALID_STATE)
+   * while a predictAsync is in flight: its output must come from one set of weights (await it first).
+   */
   setWeights(weights: readonly Float32Array[]): void {
     checkIdle(this, 'setWeights');
+    checkNoReaders(stateOf(this).readers, 'setWeights');
     const params = this.tensors();
     if (!Array.isArray(weights) || weights.length !== params.length) {
       throw invalidDescribed('weights', `${params.length} arrays (one per layer tensor)`, Array.isArray(weights) ? `${weights.length}` : String(weights));
@@ -357,9 +388,92 @@ export class Sequential {
 
 /** Throws while a native fit span owns the weights. */
 function checkIdle(model: Sequential, action: string): void {
-  if (stateOf(model).busy) {
-    throw new DendriteError(`Expected an idle model for ${action} but received a model whose fit() is running (call it from a callback or after fit resolves)`, 'ERR_DENDRITE_INVALID_STATE');
+  if (stateOf(model).busy) throw busyError(action);
+}
+
+function busyError(action: string): DendriteError {
+  return new DendriteError(`Expected an idle model for ${action} but received a model whose fit() is running (call it from a callback or after fit resolves)`, 'ERR_DENDRITE_INVALID_STATE');
+}
+
+/** Throws the house error when a tensor of the model has lost its memory (see Layer.checkAttached). */
+export function checkWeights(model: Sequential, action: string): void {
+  const layers = model.layers;
+  for (let i = 0; i < layers.length; i++) layers[i].checkAttached(action, i);
+}
+
+/** Take a read lease on the model's weights; returns its release (call it once). */
+function leaseWeights(model: Sequential): () => void {
+  const state = stateOf(model);
+  state.readers++;
+  for (const l of model.layers) l.leaseRead(1);
+  return () => {
+    state.readers--;
+    for (const l of model.layers) l.leaseRead(-1);
+    if (state.readers === 0 && state.drained) state.drained();
+  };
+}
+
+/**
+ * The trainers predict() runs on: the async one (its workspaces are then shared: a model used
+ * both ways holds one set of them) unless an async pass is running on it right now.
+ */
+function syncCache(model: Sequential): Map<NativeDevice, NativeTrainer> {
+  const state = stateOf(model);
+  return state.asyncPasses > 0 ? state.syncInference : state.inference;
+}
+
+async function asyncPass(state: ModelState, pass: () => Promise<unknown>): Promise<void> {
+  state.asyncPasses++;
+  try {
+    await pass();
+  } catch (err) {
+    throw nativeError(err);  // the native checks' messages as the house error
+  } finally {
+    state.asyncPasses--;
   }
+}
+
+/** Run an async forward pass after those queued before it (one inference trainer, one pass at a time). */
+function enqueue<T>(model: Sequential, job: () => Promise<T>): Promise<T> {
+  const state = stateOf(model);
+  const result = state.predictions.then(job, job);
+  state.predictions = result.catch(() => undefined);
+  return result;
+}
+
+/**
+ * null when no predictAsync reads the weights now, else a promise of the moment the last one
+ * ends. fit calls it in a loop right before it changes the weights (`while ((wait =
+ * weightsWritable(m))) await wait;`): the final check and the change are in one synchronous
+ * stretch. New predictAsync calls are refused while it waits, so that a stream of them cannot
+ * starve fit.
+ */
+export function weightsWritable(model: Sequential): Promise<void> | null {
+  const state = stateOf(model);
+  if (state.readers === 0) return null;
+  return new Promise<void>((resolve) => {
+    state.drained = () => {
+      state.drained = null;
+      resolve();
+    };
+  });
+}
+
+/**
+ * The eval-mode forward pass of `rows` rows of data into out, off the event loop where the
+ * backend is native (the predictAsync path, batches of batchSize); null on `js` (the caller
+ * runs it batch by batch). Holds a read lease meanwhile.
+ */
+export function forwardAsync(model: Sequential, data: Float32Array, rows: number, batchSize: number, out: Float32Array): Promise<void> | null {
+  const state = stateOf(model);
+  checkWeights(model, 'fit (validation)');
+  if (!nativeInferenceOf(model, state.inference)) return null;
+  const release = leaseWeights(model);
+  return enqueue(model, async () => {
+    checkWeights(model, 'fit (validation)');
+    const inference = nativeInferenceOf(model, state.inference)!;
+    await asyncPass(state, () => inference.predict(pinMemory(data), rows, batchSize, pinMemory(out)));
+  }).finally(release);
 }
 
 /** Mark a native training span as running on a worker thread (it owns the weights meanwhile). */
@@ -386,7 +500,8 @@ export function modelGradients(model: Sequential): Float32Array[] {
   const state = stateOf(model);
   if (!state.grads) {
     const sizes = model.parameters().map((p) => p.size);
-    const arena = new Float32Array(sizes.reduce((a, b) => a + b, 0));
+    // native training and the distributed reducer write it from their threads (see pinMemory)
+    const arena = pinMemory(new Float32Array(sizes.reduce((a, b) => a + b, 0)));
     let offset = 0;
     state.grads = sizes.map((n) => arena.subarray(offset, (offset += n)));
   }
@@ -420,10 +535,11 @@ export function modelNetwork(model: Sequential, batch: number): Network {
 export function forEachBatch(model: Sequential, data: Float32Array, rows: number, batchSize: number,
   visit: (output: Float32Array, start: number, count: number) => void): void {
   checkIdle(model, 'predict or evaluate');
+  checkWeights(model, 'predict or evaluate');
   const width = model.inputSize;
   if (computeBackend(model).trainer) {
     // the device's forward pass, one native call per batch (not op by op with copies)
-    const inference = nativeInferenceOf(model, stateOf(model).syncInference)!;
+    const inference = nativeInferenceOf(model, syncCache(model))!;
     const out = new Float32Array(Math.min(batchSize, rows) * model.outputSize);
     for (let start = 0; start < rows; start += batchSize) {
       const count = Math.min(batchSize, rows - start);

@@ -10,6 +10,7 @@ import type { OptimizerKernel } from '../backend/kernel-ids.js';
 import { DendriteError, invalidDescribed, invalidParameter } from '../errors.js';
 import { Tensor, checkAttached } from '../tensor.js';
 import { checkNumber, checkOptions, isPlainObject } from '../validate.js';
+import { pinMemory } from '../layer/pinned.js';
 
 /** Parameters or gradients: Tensors or Float32Arrays, matched by position. */
 export type TensorList = readonly (Tensor | Float32Array)[];
@@ -63,6 +64,7 @@ export abstract class Optimizer {
   #lengths: number[] | null = null;
   #coeffs: Float64Array | null = null;
   #plan: Float64Array | null = null;
+  #trainingWith: object | null = null;
 
   protected constructor(options: unknown, spec: OptionSpec) {
     const given = checkOptions(options, ['lr', ...Object.keys(spec)]);
@@ -169,8 +171,14 @@ export abstract class Optimizer {
       return;
     }
     const total = lengths.reduce((a, b) => a + b, 0);
-    const state = new Float32Array(total * slots.length);
-    slots.forEach((name, s) => state.fill(this.initialValue(name), s * total, (s + 1) * total));
+    // the native loop updates it from its thread: pinned (see pinMemory). A new Float32Array is
+    // zeros already: filling it with 0 would touch every page on the event loop (Adam on 33M
+    // parameters: ~100 ms) instead of letting the training thread fault them in.
+    const state = pinMemory(new Float32Array(total * slots.length));
+    slots.forEach((name, s) => {
+      const value = this.initialValue(name);
+      if (value !== 0) state.fill(value, s * total, (s + 1) * total);
+    });
     this.#state = state;
     this.#lengths = lengths;
   }
@@ -233,6 +241,24 @@ export abstract class Optimizer {
     this.#step += done;
   }
 
+  /**
+   * @internal A model's fit starts training with this optimizer; returns the release. Throws the
+   * house error while another model's fit uses it: the state (moments, step count) belongs to
+   * one model's parameters, and two models stepping it would mix theirs.
+   */
+  claimFor(model: object, action: string): () => void {
+    if (this.#trainingWith !== null && this.#trainingWith !== model) {
+      throw new DendriteError(
+        `Expected an optimizer that no other model is training with for ${action} but received the ${this.className} optimizer of a model whose fit is running (give each model its own optimizer, e.g. dd.optimizers.fromConfig(optimizer.getConfig()))`,
+        'ERR_DENDRITE_INVALID_STATE',
+      );
+    }
+    this.#trainingWith = model;
+    return () => {
+      if (this.#trainingWith === model) this.#trainingWith = null;
+    };
+  }
+
   /** Every option plus `className` and `lr`; `dd.optimizers.fromConfig` recreates the optimizer. */
   getConfig(): OptimizerConfig {
     return { className: this.className, lr: this.#lr, ...this.options };
@@ -278,7 +304,7 @@ export abstract class Optimizer {
         }
       });
       const total = lengths.reduce((a, b) => a + b, 0);
-      arena = new Float32Array(total * names.length);
+      arena = pinMemory(new Float32Array(total * names.length));
       lists.forEach((list, s) => {
         let offset = s * total;
         for (const a of list) {
