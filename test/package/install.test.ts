@@ -4,7 +4,7 @@
 // by the same functions as `npm pack`'s prepack (scripts/pack.cjs), so the checkout's
 // package.json and dist/ are never touched while other test files run.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -118,6 +118,18 @@ describe.skipIf(!built)('the published package', () => {
     expect(out.cpu.addon).toBe(path.join(app, 'node_modules', 'dendrite', 'prebuilds', 'linux-x64', 'dendrite.node'));
     const cli = spawnSync(path.join(app, 'node_modules', '.bin', 'dendrite'), ['--version'], { cwd: app, env, encoding: 'utf8' });
     expect(cli.stdout.trim()).toBe(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version);
+
+    // A platform without a prebuilt binary: js, with one warning that says how to build.
+    const prebuilds = path.join(app, 'node_modules', 'dendrite', 'prebuilds');
+    renameSync(prebuilds, `${prebuilds}.away`);
+    try {
+      const bare = spawnSync(process.execPath, ['-e', "const dd = require('dendrite'); dd.activation('relu').forward([1]); console.log(dd.getBackend())"], { cwd: app, env, encoding: 'utf8' });
+      expect(bare.stdout.trim()).toBe('js');
+      expect(bare.stderr.match(/DendriteWarning/g)).toHaveLength(1);
+      expect(bare.stderr).toContain('No prebuilt binary for linux-x64 was found or it could not load: build it from source with `npx dendrite build`');
+    } finally {
+      renameSync(`${prebuilds}.away`, prebuilds);
+    }
   });
 
   // Where a platform has no prebuilt binary: `npx dendrite build` compiles the shipped sources
