@@ -106,11 +106,27 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
   }
 
  private:
-  // Runs one job of the trainer on a job thread; the promise settles with its outcome. The job
-  // holds the trainer (shared) and every array it touches until it settles; a terminating
-  // environment cancels it through the abort flag.
-  Napi::Promise Start(Napi::Env env, std::function<JobOutcome()> work, const Napi::CallbackInfo& info,
+  // Runs work(trainer, abort, outcome) as one job of the trainer on a job thread; the promise
+  // settles with the outcome. The job holds the trainer (shared) and every array it touches until
+  // it settles; a terminating environment cancels it through the abort flag. An exception (a
+  // device or communication failure) becomes the outcome's error "<what> failed: ...": none
+  // crosses the thread.
+  using TrainerWork = std::function<void(Trainer&, std::atomic<bool>&, JobOutcome&)>;
+  Napi::Promise Start(Napi::Env env, const char* what, TrainerWork work, const Napi::CallbackInfo& info,
                       std::initializer_list<size_t> arrays) {
+    abort_->store(false);
+    std::shared_ptr<Trainer> trainer = trainer_;
+    std::shared_ptr<std::atomic<bool>> running_abort = abort_;
+    std::string failed = std::string(what) + " failed: ";
+    auto job = [trainer, running_abort, failed, work = std::move(work)]() -> JobOutcome {
+      JobOutcome outcome;
+      try {
+        work(*trainer, *running_abort, outcome);
+      } catch (const std::exception& e) {
+        outcome.error = failed + e.what();
+      }
+      return outcome;
+    };
     JobSpec spec;
     for (size_t i : arrays) spec.keep.push_back(Napi::Persistent(info[i].As<Napi::Object>()));
     std::shared_ptr<std::atomic<bool>> abort = abort_;
@@ -122,7 +138,7 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
     Ref();
     running_ = true;
     try {
-      return RunJob(env, std::move(spec), std::move(work));
+      return RunJob(env, std::move(spec), std::move(job));
     } catch (...) {  // not started (no promise): idle again
       running_ = false;
       Unref();
@@ -179,31 +195,22 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
     const size_t bucket = info.Length() > 11 ? AsSize(info[11], "bucketElements") : 0;
     if (bucket > 0 && !dist::Communicator::instance().active())
       throw Napi::Error::New(env, "Expected a started communicator for distributed training but received none");
-    abort_->store(false);
-    std::shared_ptr<Trainer> trainer = trainer_;
-    std::shared_ptr<std::atomic<bool>> abort = abort_;
-    return Start(env, [=]() -> JobOutcome {
-      JobOutcome outcome;
-      try {
-        std::unique_ptr<dist::CommReducer> reducer = bucket > 0 ? std::make_unique<dist::CommReducer>(bucket) : nullptr;
-        std::string bad_data;
-        const size_t done = trainer->run(data, batch_size, first, count, coeffs, losses, correct, *abort, reducer.get(), &bad_data);
-        // totals = [row-weighted loss sum, correct predictions, first non-finite loss or -1]: the
-        // caller needs no per-batch JS loop (it would allocate a number per batch).
-        totals[0] = totals[1] = 0;
-        totals[2] = -1;
-        for (size_t i = 0; i < done; ++i) {
-          const size_t batch_rows = std::min(batch_size, length - (first + i) * batch_size);
-          if (totals[2] < 0 && !std::isfinite(losses[i])) totals[2] = static_cast<double>(i);
-          totals[0] += losses[i] * static_cast<double>(batch_rows);
-          totals[1] += correct[i];
-        }
-        outcome.value = static_cast<double>(done);
-        outcome.error = bad_data;
-      } catch (const std::exception& e) {  // a device or communication failure
-        outcome.error = std::string("native training failed: ") + e.what();
+    return Start(env, "native training", [=](Trainer& trainer, std::atomic<bool>& abort, JobOutcome& outcome) {
+      std::unique_ptr<dist::CommReducer> reducer = bucket > 0 ? std::make_unique<dist::CommReducer>(bucket) : nullptr;
+      std::string bad_data;
+      const size_t done = trainer.run(data, batch_size, first, count, coeffs, losses, correct, abort, reducer.get(), &bad_data);
+      // totals = [row-weighted loss sum, correct predictions, first non-finite loss or -1]: the
+      // caller needs no per-batch JS loop (it would allocate a number per batch).
+      totals[0] = totals[1] = 0;
+      totals[2] = -1;
+      for (size_t i = 0; i < done; ++i) {
+        const size_t batch_rows = std::min(batch_size, length - (first + i) * batch_size);
+        if (totals[2] < 0 && !std::isfinite(losses[i])) totals[2] = static_cast<double>(i);
+        totals[0] += losses[i] * static_cast<double>(batch_rows);
+        totals[1] += correct[i];
       }
-      return outcome;
+      outcome.value = static_cast<double>(done);
+      outcome.error = bad_data;
     }, info, {0, 2, 3, 7, 8, 9, 10});
   }
 
@@ -240,18 +247,9 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
     const PredictArgs a = CheckPredict(info);
     const F32View x = a.x, out = a.out;
     const size_t rows = a.rows, batch_size = a.batch_size;
-    abort_->store(false);
-    std::shared_ptr<Trainer> trainer = trainer_;
-    std::shared_ptr<std::atomic<bool>> abort = abort_;
-    return Start(env, [=]() -> JobOutcome {
-      JobOutcome outcome;
-      try {
-        trainer->predict(x.data, rows, batch_size, out.data, abort.get());
-        outcome.value = static_cast<double>(rows);
-      } catch (const std::exception& e) {  // a device failure
-        outcome.error = std::string("native predict failed: ") + e.what();
-      }
-      return outcome;
+    return Start(env, "native predict", [=](Trainer& trainer, std::atomic<bool>& abort, JobOutcome& outcome) {
+      trainer.predict(x.data, rows, batch_size, out.data, &abort);
+      outcome.value = static_cast<double>(rows);
     }, info, {0, 3});
   }
 
