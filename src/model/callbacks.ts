@@ -3,7 +3,11 @@ import { Monitor, type MonitorMode } from '../callbacks/monitor.js';
 import { checkInteger, checkNumber, checkOptions, checkBoolean } from '../validate.js';
 import type { Sequential } from './sequential.js';
 
-/** Metrics of one batch or epoch: loss, accuracy, valLoss, valAccuracy ... */
+/**
+ * Metrics of one batch or epoch: loss, accuracy, valLoss, valAccuracy ... An epoch's loss and
+ * accuracy are means over its batches (as they trained); its other training metrics (mae, auc ...)
+ * are computed at the epoch's final weights, as the val ones.
+ */
 export type Logs = Record<string, number>;
 
 /** Control handed to callbacks: set `stopTraining` to end `fit` after this epoch. */

@@ -1,8 +1,7 @@
 /** Validation and conversion of the data given to fit / evaluate / predict. */
 import { invalidDescribed, invalidParameter, describe } from '../errors.js';
 import { idsTensor } from '../layer/layer.js';
-import { classTargets } from '../loss/targets.js';
-import { Tensor, sizeOf, toTensor } from '../tensor.js';
+import { Tensor, checkAttached, sizeOf, toTensor } from '../tensor.js';
 import type { TargetKind } from '../metrics/index.js';
 
 /**
@@ -29,8 +28,8 @@ export type Targets = { kind: 'classes'; data: Int32Array } | { kind: 'values'; 
 
 /**
  * The targets of `rows` rows for a loss whose targets are `kind`, checked. Class targets are
- * indices [N] or one-hot rows [N, C] (a Tensor, nested arrays or a flat array of N * C
- * values), turned into indices: the loss and the native loop take indices. Soft rows
+ * indices [N] (or a column [N, 1]) or one-hot rows [N, C] (a Tensor, nested arrays or a flat
+ * array of N * C values), turned into indices: the loss and the native loop take indices. Soft rows
  * (probabilities) are refused: the loss has no soft-target path (labelSmoothing smooths
  * indices). `finite`: first check that every value is a finite number.
  */
@@ -54,26 +53,42 @@ export function targetRows(y: unknown, rows: number, units: number, kind: Target
 const isNumericArray = (v: unknown): v is ArrayLike<number> =>
   ArrayBuffer.isView(v) && !(v instanceof DataView) && !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array);
 
-/** Class indices from indices [N] or one-hot rows [N, C]. */
+/**
+ * Class indices (Int32Array: an Int32Array y is used without a copy) from indices [N], indices
+ * as a column [N, 1] (Keras' sparse targets) or one-hot rows [N, C]; the one check of class
+ * targets for fit, evaluate and validationData. With one class, [N, 1] reads as indices (Keras'
+ * rule: a column is sparse), so its values must be 0. Every typed array is checked attached and
+ * fixed-length, whatever its form.
+ */
 function classRows(y: unknown, rows: number, classes: number, name: string, finite: boolean): Int32Array {
   const expected = `class indices [${rows}] or one-hot [${rows}, ${classes}]`;
   let values: ArrayLike<number>;
   let oneHot: boolean;
   if (y instanceof Tensor || (Array.isArray(y) && y.some(Array.isArray))) {
     const t = toTensor(y, name);
-    oneHot = t.rank === 2 && t.shape[0] === rows && t.shape[1] === classes;
-    if (!oneHot && !(t.rank === 1 && t.size === rows)) throw invalidDescribed(name, expected, `shape [${t.shape.join(', ')}]`);
+    const column = t.rank === 2 && t.shape[0] === rows && t.shape[1] === 1;
+    oneHot = !column && t.rank === 2 && t.shape[0] === rows && t.shape[1] === classes;
+    if (!oneHot && !column && !(t.rank === 1 && t.size === rows)) throw invalidDescribed(name, expected, `shape [${t.shape.join(', ')}]`);
     values = t.data;
   } else if (Array.isArray(y) || isNumericArray(y)) {
     values = y as ArrayLike<number>;
+    if (ArrayBuffer.isView(values)) checkAttached(values, name);  // a detached view reads as empty
     oneHot = classes > 1 && values.length === rows * classes;
     if (!oneHot && values.length !== rows) throw invalidDescribed(name, `${expected} (${rows * classes} values)`, describe(y));
   } else {
     throw invalidParameter(name, `${expected} as a Tensor, a typed array or an array`, y);
   }
-  if (ArrayBuffer.isView(values)) checkFixedLength(values, name);
+  if (ArrayBuffer.isView(values)) {
+    checkAttached(values, name);  // a Tensor's data too
+    checkFixedLength(values, name);
+  }
   if (finite && !(values instanceof Int32Array)) checkFiniteRows(values, oneHot ? classes : 1, name);
-  return oneHot ? oneHotToIndices(values, rows, classes, name) : classTargets(values, rows, classes, name);
+  if (oneHot) return oneHotToIndices(values, rows, classes, name);
+  for (let i = 0; i < rows; i++) {
+    const v = values[i];
+    if (!Number.isInteger(v) || v < 0 || v >= classes) throw invalidParameter(`${name}[${i}]`, `an integer class index in [0, ${classes - 1}]`, v);
+  }
+  return values instanceof Int32Array ? values : Int32Array.from(values);
 }
 
 /** The index of the single 1 of each one-hot row. */

@@ -6,8 +6,7 @@ import { collective, type Distributed } from '../distributed/communicator.js';
 import { validationKey } from '../metrics/index.js';
 import type { Targets } from './data.js';
 import type { Objective } from './objective.js';
-import { gatherRows } from './data.js';
-import { computeBackend, forEachBatch, forwardAsync, identity, modelNetwork, type Sequential } from './sequential.js';
+import { computeBackend, forEachBatch, forwardAsync, forwardRows, identity, type Sequential } from './sequential.js';
 
 /** Sums over the rows of a forward pass: the loss (weighted by rows) and accuracy's correct predictions. */
 export interface EvaluationSums {
@@ -21,12 +20,23 @@ export interface EvaluationSums {
  */
 export function evaluateRows(model: Sequential, objective: Objective, data: Float32Array, rows: number, targets: Targets, batchSize: number,
   outputs: Float32Array | null = null): EvaluationSums {
+  const { sums, visit } = summing(model, objective, rows, targets, outputs);
+  forEachBatch(model, data, rows, batchSize, visit);
+  return sums;
+}
+
+/**
+ * The visitor of a pass's batch outputs (rows start..start+count of `rows`) that adds their loss and correct
+ * predictions to `sums` (and copies the outputs into `outputs` when given).
+ */
+function summing(model: Sequential, objective: Objective, rows: number, targets: Targets, outputs: Float32Array | null):
+  { sums: EvaluationSums; visit: (output: Float32Array, start: number, count: number) => void } {
   const units = model.outputSize;
-  const order = identity(rows);
   const backend = computeBackend(model);
   const sums = { loss: 0, correct: 0 };
   const buffers = new Map<number, Int32Array | Float32Array>();
-  forEachBatch(model, data, rows, batchSize, (output, start, count) => {
+  const order = identity(rows);
+  const visit = (output: Float32Array, start: number, count: number): void => {
     let buf = buffers.get(count);
     if (!buf) buffers.set(count, (buf = objective.buffer(count, units)));
     objective.gather(buf, targets, units, order, start, count);
@@ -34,8 +44,8 @@ export function evaluateRows(model: Sequential, objective: Objective, data: Floa
     sums.loss += objective.batchLoss(backend, batch, buf, count, units, null) * count;
     if (objective.accuracy) sums.correct += objective.correct(batch, buf, count, units);
     outputs?.set(batch, start * units);
-  });
-  return sums;
+  };
+  return { sums, visit };
 }
 
 // fit's passes over a data set (validation, the training-set metrics) run off the event loop in
@@ -54,19 +64,7 @@ export async function evaluateRowsAsync(model: Sequential, objective: Objective,
   batchSize: number, outputs: Float32Array | null = null): Promise<EvaluationSums> {
   const units = model.outputSize;
   const width = model.inputSize;
-  const order = identity(rows);
-  const backend = computeBackend(model);
-  const sums = { loss: 0, correct: 0 };
-  const buffers = new Map<number, Int32Array | Float32Array>();
-  const visit = (output: Float32Array, start: number, count: number): void => {
-    let buf = buffers.get(count);
-    if (!buf) buffers.set(count, (buf = objective.buffer(count, units)));
-    objective.gather(buf, targets, units, order, start, count);
-    const batch = output.subarray(0, count * units);
-    sums.loss += objective.batchLoss(backend, batch, buf, count, units, null) * count;
-    if (objective.accuracy) sums.correct += objective.correct(batch, buf, count, units);
-    outputs?.set(batch, start * units);
-  };
+  const { sums, visit } = summing(model, objective, rows, targets, outputs);
   const chunkRows = Math.min(rows, batchSize * Math.max(1, Math.floor(CHUNK_OUTPUTS / (batchSize * units))));
   const chunk = new Float32Array(chunkRows * units);
   for (let start = 0; start < rows; start += chunkRows) {
@@ -86,15 +84,10 @@ export async function evaluateRowsAsync(model: Sequential, objective: Objective,
 /** The js backend's forward passes, batch by batch, yielding to the event loop between batches. */
 async function evaluateRowsJs(model: Sequential, data: Float32Array, rows: number, batchSize: number,
   visit: (output: Float32Array, start: number, count: number) => void, sums: EvaluationSums): Promise<EvaluationSums> {
-  const width = model.inputSize;
-  const order = identity(rows);
   let lastYield = performance.now();
   for (let start = 0; start < rows; start += batchSize) {
     const count = Math.min(batchSize, rows - start);
-    const net = modelNetwork(model, count);
-    gatherRows(net.input, data, width, order, start, count);
-    net.forward(false);
-    visit(net.output, start, count);
+    visit(forwardRows(model, data, start, count), start, count);
     if (performance.now() - lastYield > YIELD_EVERY_MS) {
       await new Promise((resolve) => setImmediate(resolve));
       lastYield = performance.now();

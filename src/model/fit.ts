@@ -41,7 +41,8 @@ export interface FitOptions {
   validationSplit?: number;
   /**
    * Validation data [x, y] (instead of validationSplit), in the forms fit takes (one-hot targets
-   * included): every epoch ends with the loss and metrics over it, logged as valLoss, valAccuracy ...
+   * included), at least one row: every epoch ends with the loss and metrics over it at the epoch's
+   * final weights, logged as valLoss, valAccuracy ...
    */
   validationData?: [InputsLike, TargetsLike];
   /**
@@ -159,6 +160,8 @@ async function prepare(model: Sequential, x: InputsLike, y: TargetsLike, options
     if (split > 0) throw invalidDescribed('validationData', 'either validationData or validationSplit', 'both');
     if (!Array.isArray(o.validationData) || o.validationData.length !== 2) throw invalidParameter('validationData', 'an array [x, y]', o.validationData);
     const v = modelInputRows(model, o.validationData[0], 'validationData[0]');
+    // no rows would log a NaN valLoss every epoch
+    if (v.rows < 1) throw invalidDescribed('validationData[0]', 'at least one validation row', `${v.rows}`);
     if (finite) await checkFiniteRowsAsync(v.data, width, 'validationData[0]');
     validation = { ...v, targets: targetRows(o.validationData[1], v.rows, units, objective.kind, 'validationData[1]', finite) };
   } else if (split > 0) {

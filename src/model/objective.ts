@@ -3,7 +3,7 @@
  * gradient into the network's output gradient) and the metrics.
  */
 import type { Backend } from '../backend/backend.js';
-import { DendriteError, invalidParameter } from '../errors.js';
+import { DendriteError, invalidDescribed, invalidParameter } from '../errors.js';
 import { Loss, LOSS_NAMES, type LossName, loss as makeLoss } from '../loss/index.js';
 import { countCorrectBinary, countCorrectClasses } from '../metrics/accuracy.js';
 import { checkMetricSpecs, metricsFor, type Metric, type MetricSpec, type TargetKind } from '../metrics/index.js';
@@ -77,10 +77,19 @@ export class Objective {
     return this.classes ? new Int32Array(rows) : new Float32Array(rows * units);
   }
 
-  /** Copy targets of the rows order[start..start+count) into buf. */
-  gather(buf: Int32Array | Float32Array, targets: Targets, units: number, order: Uint32Array, start: number, count: number): void {
+  /**
+   * Copy targets of the rows order[start..start+count) into buf. Class labels are checked as they
+   * are read (as the native loop does): y may change in place during a fit, and an index out of
+   * range would read past the logits (the house error names the row).
+   */
+  gather(buf: Int32Array | Float32Array, targets: Targets, units: number, order: Uint32Array, start: number, count: number, name = 'y'): void {
     if (targets.kind === 'classes') {
-      for (let r = 0; r < count; r++) buf[r] = targets.data[order[start + r]];
+      for (let r = 0; r < count; r++) {
+        const row = order[start + r];
+        const label = targets.data[row];
+        if (!(label >= 0 && label < units)) throw invalidDescribed(name, `class indices in [0, ${units})`, `${label} at row ${row}`);
+        buf[r] = label;
+      }
     } else {
       for (let r = 0; r < count; r++) {
         const from = order[start + r] * units;

@@ -12,7 +12,7 @@ import { Optimizer, type OptimizerConfig } from '../optimizer/optimizer.js';
 import { fromConfig } from '../optimizer/index.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { checkBoolean, checkInteger, checkOptions, isPlainObject } from '../validate.js';
-import { inputRows, targetRows, gatherRows, checkFiniteRows } from './data.js';
+import { inputRows, targetRows, checkFiniteRows } from './data.js';
 import { Network } from './network.js';
 import { nativeAddon, type NativeTrainer } from '../native.js';
 import { nativeError, nativeInference, type NativeDevice } from './runners.js';
@@ -37,6 +37,9 @@ export interface CompileOptions {
    * `{ name: 'topKAccuracy', k }`), 'precision' and 'recall' (macro over the classes), 'auc'
    * (2 classes only); binaryCrossEntropyWithLogits: 'accuracy', 'precision', 'recall'
    * (at sigmoid > 0.5), 'auc' (ROC, exact); mse: 'mae', 'mse'. Another combination throws.
+   * In fit's logs, the training loss and accuracy are means over the epoch's batches (as Keras);
+   * the other training metrics are computed at the epoch's final weights (one forward pass over
+   * the training rows in eval mode); the validation ones at the final weights too.
    */
   metrics?: MetricSpec[];
 }
@@ -76,8 +79,9 @@ export interface EvaluateOptions extends PredictOptions {
 
 /**
  * Targets y of fit and evaluate. softmaxCrossEntropy: class indices [N] (Int32Array, number[],
- * another numeric typed array, a Tensor [N]) or one-hot rows [N, C] (a Tensor, nested arrays or
- * N * C flat values; exactly one 1 per row). Other losses: values [N, units] (a Tensor, nested
+ * another numeric typed array, a Tensor [N] or a column [N, 1] as Keras' sparse targets) or
+ * one-hot rows [N, C] (a Tensor, nested arrays or N * C flat values; exactly one 1 per row). With
+ * one class, [N, 1] reads as indices (its values must be 0). Other losses: values [N, units] (a Tensor, nested
  * arrays or a flat Float32Array).
  */
 export type TargetsLike = TensorLike | ClassTargets | number[][];
@@ -215,6 +219,10 @@ export class Sequential {
    * the AbortSignal, which rejects with an AbortError between batches).
    * @param x inputs [N, ...inputShape] (or [N, inputSize]); integer ids for a model that starts with an embedding
    * @param y softmaxCrossEntropy: class indices [N] or one-hot rows [N, C]; else values [N, units] (see TargetsLike)
+   * @returns the History of each epoch's logs: `loss` and `accuracy` are means over the epoch's
+   *   batches, as they trained; the other training metrics (mae, auc ...) are computed at the
+   *   epoch's final weights (a forward pass over the training rows in eval mode), as the `val`
+   *   ones over the validation rows.
    */
   async fit(x: InputsLike, y: TargetsLike, options: FitOptions = {}): Promise<History> {
     if (this.#fitting) {
@@ -287,7 +295,8 @@ export class Sequential {
 
   /**
    * The mean loss and the compiled metrics over a data set, in eval mode: `{ loss, accuracy, ... }`
-   * in compile order. x and y as for fit; NaN or Infinity in them throws unless `checkFinite: false`.
+   * in compile order. x and y as for fit; NaN or Infinity in them throws unless `checkFinite: false`;
+   * so does an x of no rows (a mean over nothing).
    */
   evaluate(x: InputsLike, y: TargetsLike, options: EvaluateOptions = {}): Record<string, number> {
     const objective = modelObjective(this, 'evaluate');
@@ -296,6 +305,8 @@ export class Sequential {
     const batchSize = checkInteger(o.batchSize ?? 128, 'batchSize', 1);
     const finite = checkBoolean(o.checkFinite ?? true, 'checkFinite');
     const { data, rows } = modelInputRows(this, x, 'x', finite);
+    // a mean over no rows is NaN: nothing to report
+    if (rows < 1) throw invalidDescribed('x', 'at least one row to evaluate', `${rows}`);
     const targets = targetRows(y, rows, this.outputSize, objective.kind, 'y', finite);
     const outputs = objective.wholeSet.length ? new Float32Array(rows * this.outputSize) : null;
     const sums = evaluateRows(this, objective, data, rows, targets, batchSize, outputs);
@@ -401,8 +412,8 @@ export function checkWeights(model: Sequential, action: string): void {
   for (let i = 0; i < layers.length; i++) layers[i].checkAttached(action, i);
 }
 
-/** Take a read lease on the model's weights; returns its release (call it once). */
-function leaseWeights(model: Sequential): () => void {
+/** Take a read lease on the model's weights; returns its release (call it once). Also used by src/io's save. */
+export function leaseWeights(model: Sequential): () => void {
   const state = stateOf(model);
   state.readers++;
   for (const l of model.layers) l.leaseRead(1);
@@ -549,14 +560,19 @@ export function forEachBatch(model: Sequential, data: Float32Array, rows: number
     }
     return;
   }
-  const order = identity(rows);
   for (let start = 0; start < rows; start += batchSize) {
     const count = Math.min(batchSize, rows - start);
-    const net = modelNetwork(model, count);
-    gatherRows(net.input, data, width, order, start, count);
-    net.forward(false);
-    visit(net.output, start, count);
+    visit(forwardRows(model, data, start, count), start, count);
   }
+}
+
+/** The js forward pass in eval mode over rows start..start+count of `data`: the network's output (reused by the next pass). */
+export function forwardRows(model: Sequential, data: Float32Array, start: number, count: number): Float32Array {
+  const width = model.inputSize;
+  const net = modelNetwork(model, count);
+  net.input.set(data.subarray(start * width, (start + count) * width));
+  net.forward(false);
+  return net.output;
 }
 
 /** The rows of x, checked against the model's input (shape; ids for an embedding; finite numbers when `finite`). */

@@ -279,6 +279,20 @@ describe.runIf(mpirun)('distributed under mpirun -np 2', () => {
     expect(Date.now() - started).toBeLessThan(60_000);
   });
 
+  it.each([
+    ['cpu, between spans, rank 1', { badRank: 1 }],
+    ['cpu, mid-span from a timer, rank 0', { badRank: 0, timer: true }],
+    ['js, between spans, rank 1', { badRank: 1, backend: 'js' }],
+  ])("a label changed to an out-of-range class on one rank (%s) ends the job with the house error instead of a hang", (_what, args) => {
+    // the failing rank's span stops before its batch's gradient allreduce, where the other rank
+    // already waits: no agreement can reach it, so the job ends (MPI_Abort) with the error printed
+    const { status, timedOut, stderr, results } = run(2, { scenario: 'badlabel', ...args }, 60_000);
+    expect(timedOut).toBe(false);
+    expect(status).not.toBe(0);
+    expect(stderr).toMatch(new RegExp(`dendrite: rank ${args.badRank} of 2 failed, ending the job: DendriteError: Expected class indices in \\[0, 3\\) for y but received 99 at row \\d+`));
+    expect(results.filter((r) => r.final)).toHaveLength(0);
+  });
+
   it('an uncaught exception on one rank outside fit ends the job (its exit does not wait in MPI_Finalize)', () => {
     const { status, timedOut, stderr, results } = run(2, { scenario: 'uncaught' }, 60_000);
     expect(timedOut).toBe(false);

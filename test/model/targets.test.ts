@@ -22,11 +22,12 @@ function model() {
 }
 
 describe.each(variants())('one-hot targets on $label', (variant) => {
-  it('train exactly as class indices (Tensor [N, C], nested arrays, flat N * C values)', async () => {
+  /** Each form of `targets` trains, validates and evaluates exactly as the class indices. */
+  async function trainsAsIndices(targets: unknown[]) {
     variant.use();
     const reference = model();
     const expected = await reference.fit(x, labels, { epochs: 2, batchSize: 16, validationData: [x, labels] });
-    for (const y of [dd.tensor(oneHotFlat, [N, C]), oneHotNested, oneHotFlat]) {
+    for (const y of targets as dd.Tensor[]) {
       const m = model();
       const h = await m.fit(x, y, { epochs: 2, batchSize: 16, validationData: [x, y] });
       expect(m.getWeights()).toEqual(reference.getWeights());
@@ -34,6 +35,22 @@ describe.each(variants())('one-hot targets on $label', (variant) => {
       expect(h.history.valAccuracy).toEqual(expected.history.valAccuracy);
       expect(m.evaluate(x, y)).toEqual(reference.evaluate(x, labels));
     }
+  }
+
+  it('train exactly as class indices (Tensor [N, C], nested arrays, flat N * C values)', () =>
+    trainsAsIndices([dd.tensor(oneHotFlat, [N, C]), oneHotNested, oneHotFlat]));
+
+  it('class indices as a column [N, 1] (Keras sparse targets) train exactly as indices [N]', () =>
+    trainsAsIndices([dd.tensor(Float32Array.from(labels), [N, 1]), Array.from(labels, (k) => [k])]));
+
+  it('a label changed in place to an out-of-range class during fit rejects it with the house error naming the row', async () => {
+    variant.use();
+    const y = labels.slice();
+    let batches = 0;
+    const callback = { onBatchEnd: () => { if (++batches === 2) y.fill(7); } };
+    const err = await model().fit(x, y, { epochs: 2, batchSize: 16, shuffle: false, callbacks: [callback] }).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(dd.DendriteError);
+    expect((err as Error).message).toBe('Expected class indices in [0, 3) for y but received 7 at row 32');
   });
 
   it('validationSplit holds out the last one-hot rows', async () => {
@@ -73,5 +90,33 @@ describe('target checks', () => {
 
   it('class indices keep their checks', async () => {
     await expect(m.fit(x, Int32Array.from(labels, (v) => v + 1))).rejects.toThrow('Expected an integer class index in [0, 2] for y[');
+  });
+
+  it('a column [N, 1] is class indices: values out of range or not integers are refused, [N, 2] is not a column', async () => {
+    const column = (f: (k: number) => number) => dd.tensor(Float32Array.from(labels, f), [N, 1]);
+    await expect(m.fit(x, column((k) => (k === 2 ? 3 : k)))).rejects.toThrow(/^Expected an integer class index in \[0, 2\] for y\[\d+\] but received 3$/);
+    expect(() => m.evaluate(x, column((k) => k + 0.5))).toThrow('Expected an integer class index in [0, 2] for y[0] but received 1.5');
+    await expect(m.fit(x, labels, { validationData: [x, Array.from(labels, (k) => [k - 1])] })).rejects.toThrow(
+      /^Expected an integer class index in \[0, 2\] for validationData\[1\]\[\d+\] but received -1$/);
+    await expect(m.fit(x, dd.tensor(new Float32Array(N * 2), [N, 2]))).rejects.toThrow(
+      'Expected class indices [120] or one-hot [120, 3] for y but received shape [120, 2]');
+  });
+
+  it('with one class, [N, 1] reads as class indices (zeros), not as one-hot rows (ones)', async () => {
+    const one = dd.sequential([dd.layers.dense({ inputSize: 2, units: 1 })], { seed: 2 });
+    one.compile({ optimizer: new dd.optimizers.SGD({ lr: 0.1 }), loss: 'softmaxCrossEntropy' });
+    const zeros = dd.tensor(new Float32Array(N), [N, 1]);
+    await expect(one.fit(x, zeros, { epochs: 1 })).resolves.toBeDefined();
+    expect(one.evaluate(x, zeros).loss).toBe(0);
+    expect(() => one.evaluate(x, dd.tensor(new Float32Array(N).fill(1), [N, 1]))).toThrow('Expected an integer class index in [0, 0] for y[0] but received 1');
+  });
+
+  it('one-hot targets whose ArrayBuffer is detached are refused with the house error (flat and as a Tensor)', async () => {
+    const flat = oneHotFlat.slice();
+    structuredClone(flat.buffer, { transfer: [flat.buffer] });
+    await expect(m.fit(x, flat)).rejects.toThrow('Expected a typed array with an attached ArrayBuffer for y but received a Float32Array whose ArrayBuffer is detached');
+    const t = dd.tensor(oneHotFlat.slice(), [N, C]);
+    structuredClone(t.data.buffer, { transfer: [t.data.buffer as ArrayBuffer] });
+    expect(() => m.evaluate(x, t)).toThrow('Expected a typed array with an attached ArrayBuffer for y.data but received a Float32Array whose ArrayBuffer is detached');
   });
 });

@@ -45,4 +45,12 @@ describe('validation options', () => {
       'Expected either validationData or validationSplit for validationData but received both');
     await expect(model().fit(x, y, { validationData: [x] as never })).rejects.toThrow('Expected an array [x, y] for validationData but received [Array(100)]');
   });
+
+  it('refuses validationData of no rows (its valLoss would be NaN every epoch), and evaluate of no rows', async () => {
+    await expect(model().fit(x, y, { validationData: [dd.tensor(new Float32Array(0), [0, 2]), new Int32Array(0)] })).rejects.toThrow(
+      'Expected at least one validation row for validationData[0] but received 0');
+    await expect(model().fit(x, y, { validationData: [[], []] })).rejects.toThrow('Expected at least one validation row for validationData[0] but received 0');
+    expect(() => model().evaluate(dd.tensor(new Float32Array(0), [0, 2]), new Int32Array(0))).toThrow('Expected at least one row to evaluate for x but received 0');
+    expect(() => model().evaluate([], [])).toThrow('Expected at least one row to evaluate for x but received 0');
+  });
 });

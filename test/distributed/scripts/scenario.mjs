@@ -4,7 +4,7 @@
 // the distributed option), 'padded', and ranks that differ: 'mismatch', 'lr', 'bucket', 'uneven'
 // (progress and per-batch hooks on rank 0 only), 'nan' (terminateOnNaN on rank 0 only), 'stop'
 // (rank 1 stops in onTrainBegin), 'invalid' (a bad option on rank 1), 'abort' (rank 1's signal),
-// 'busy' (a collective during fit); faults: 'throw', 'uncaught'; 'info', 'api' (the collectives).
+// 'busy' (a collective during fit); faults: 'throw', 'uncaught', 'badlabel' (rank 1's labels out of range mid-fit); 'info', 'api' (the collectives).
 // Every scenario ends without process.exit: the process must exit by itself.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -100,6 +100,15 @@ if (scenario === 'uncaught') {
   const options = {};
   const callbacks = [];
   const notes = {};
+  // 'badlabel': rank 1's labels go out of range after epoch 0 (in place, as a native span reads
+  // them): its next span rejects in the native loop while rank 0 trains on
+  // (args.badRank picks the rank, args.timer sets them from a timer in the middle of a span instead)
+  if (scenario === 'badlabel') {
+    const bad = dist.rank === (args.badRank ?? 1);
+    if (args.timer) callbacks.push({ onEpochBegin: (epoch) => { if (bad && epoch === 1) setTimeout(() => y.fill(99), 2); } });
+    else callbacks.push({ onEpochEnd: (epoch) => { if (bad && epoch === 0) y.fill(99); } });
+    options.epochs = args.timer ? 400 : 4;
+  }
   if (scenario === 'throw') callbacks.push({ onEpochEnd: (epoch) => { if (dist.rank === 1 && epoch === 0) throw new Error('callback failed on purpose'); } });
   // settings that may differ per rank: the span of batches, progress, per-batch hooks, the NaN guard
   if (scenario === 'uneven') {
