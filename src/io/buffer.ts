@@ -1,7 +1,7 @@
 /**
  * In-memory models: model.toBuffer() packs the files model.save(dir) writes
  * (model.json, weights.safetensors and optionally optimizer.safetensors, from the
- * same serializeModel) into one buffer, and dd.modelFromBuffer(buffer) restores
+ * same serialisation) into one buffer, and dd.modelFromBuffer(buffer) restores
  * it through the same restoreModel as dd.loadModel: for a worker thread, HTTP or
  * a database, without the file system.
  *
@@ -27,7 +27,7 @@ import { MODEL_FILE, OPTIMIZER_FILE, WEIGHTS_FILE } from './model-json.js';
 import { memorySource } from './byte-source.js';
 import { copyChunks } from './chunks.js';
 import { fileError } from './file-error.js';
-import { serializeModel, type SaveOptions } from './save.js';
+import { withModelFiles, type SaveOptions } from './save.js';
 
 /** The first 8 bytes of every model buffer. */
 export const MODEL_BUFFER_MAGIC = 'DDMODEL\0';
@@ -45,24 +45,27 @@ const PREAMBLE_BYTES = 16;
  * ArrayBuffer, so it can be transferred to a worker). The model must be idle (checked by the caller).
  */
 export async function modelToBuffer(model: Sequential, options?: SaveOptions): Promise<Buffer<ArrayBuffer>> {
-  const files = await serializeModel(model, options);
-  const names = files.map((f) => new TextEncoder().encode(f.name));
-  const total = PREAMBLE_BYTES + files.reduce((n, f, i) => n + 4 + names[i].length + 8 + f.data.size, 0);
-  const out = new Uint8Array(total);
-  const view = new DataView(out.buffer);
-  out.set(new TextEncoder().encode(MODEL_BUFFER_MAGIC), 0);
-  view.setUint32(8, MODEL_BUFFER_VERSION, true);
-  view.setUint32(12, files.length, true);
-  let offset = PREAMBLE_BYTES;
-  for (const [i, f] of files.entries()) {
-    view.setUint32(offset, names[i].length, true);
-    out.set(names[i], offset + 4);
-    offset += 4 + names[i].length;
-    view.setBigUint64(offset, BigInt(f.data.size), true);
-    await copyChunks(f.data, out, offset + 8); // a few MB at a time: the event loop keeps running
-    offset += 8 + f.data.size;
-  }
-  return Buffer.from(out.buffer, 0, out.length);
+  // the values at the call: copied once, straight from the model's arrays into the buffer,
+  // a few MB at a time under the read lease (released once the copy is complete)
+  return withModelFiles(model, options, async (files) => {
+    const names = files.map((f) => new TextEncoder().encode(f.name));
+    const total = PREAMBLE_BYTES + files.reduce((n, f, i) => n + 4 + names[i].length + 8 + f.data.size, 0);
+    const out = new Uint8Array(total);
+    const view = new DataView(out.buffer);
+    out.set(new TextEncoder().encode(MODEL_BUFFER_MAGIC), 0);
+    view.setUint32(8, MODEL_BUFFER_VERSION, true);
+    view.setUint32(12, files.length, true);
+    let offset = PREAMBLE_BYTES;
+    for (const [i, f] of files.entries()) {
+      view.setUint32(offset, names[i].length, true);
+      out.set(names[i], offset + 4);
+      offset += 4 + names[i].length;
+      view.setBigUint64(offset, BigInt(f.data.size), true);
+      await copyChunks(f.data, out, offset + 8); // a few MB at a time: the event loop keeps running
+      offset += 8 + f.data.size;
+    }
+    return Buffer.from(out.buffer, 0, out.length);
+  });
 }
 
 /**

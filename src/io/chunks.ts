@@ -58,6 +58,22 @@ export async function copyChunks(chunks: Chunks, out: Uint8Array, offset: number
   }
 }
 
+/** `from` copied into `into` (same length), a few MB at a time with yields between slices. */
+export async function copyFloats(from: Float32Array, into: Float32Array): Promise<void> {
+  const slice = COPY_SLICE_BYTES / 4;
+  for (let done = 0; done < from.length; done += slice) {
+    into.set(from.subarray(done, done + slice), done);
+    if (from.length - done > slice) await yieldToEventLoop();
+  }
+}
+
+/** A copy of `from` made by copyFloats. */
+export async function cloneFloats(from: Float32Array): Promise<Float32Array> {
+  const out = new Float32Array(from.length);
+  await copyFloats(from, out);
+  return out;
+}
+
 /** The parts as one new Uint8Array (the sync form, for small files and tests). */
 export function concatChunks(chunks: Chunks): Uint8Array {
   const out = new Uint8Array(chunks.size);

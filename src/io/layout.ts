@@ -16,7 +16,7 @@
  *   group must hold exactly its module's tensors.
  */
 import type { Sequential } from '../model/sequential.js';
-import { yieldToEventLoop } from './chunks.js';
+import { cloneFloats, yieldToEventLoop } from './chunks.js';
 import { FLOAT_DTYPES, fileError, isFloatDtype, type SafetensorsDtype, type SafetensorsWritable } from './safetensors.js';
 import { torchModules, torchNamesOf, type Reorder, type TorchModule } from './torch-modules.js';
 
@@ -42,31 +42,34 @@ export interface WeightMatch {
 const PERMUTE_SLICE = 1 << 18;
 
 /**
- * A snapshot of the model's tensors as named tensors of `layout`: the values are copied
- * synchronously when it is called (a training step that runs while the file is written
- * cannot tear it); the torch layout's transposes are then computed from the copies in
- * slices, yielding to the event loop.
+ * The model's tensors as named tensors of `layout`. The caller holds a read lease on the
+ * weights (leaseWeights: fit cannot change them, setWeights refuses) until this resolves, or
+ * until it is done with the views when `live`. Not live: copies, made a few MB at a time
+ * with yields between slices (the lease can then be released: a training step that runs
+ * while the file is written cannot tear them). Live: views of the model's own arrays. The
+ * torch layout's transposes are computed from the live arrays in slices (new arrays).
  * In the torch layout a batch norm's num_batches_tracked is the model's training step count,
- * `model.optimizer.iterations` (0 before compile): torch counts the batches each BatchNorm
- * saw in training, which for a model trained only by fit() is the number of optimizer steps.
+ * `model.optimizer.iterations` (0 before compile), read when this is called: torch counts the
+ * batches each BatchNorm saw in training, which for a model trained only by fit() is the
+ * number of optimizer steps.
  */
-export async function weightsSnapshot(model: Sequential, layout: WeightsLayout): Promise<Map<string, SafetensorsWritable>> {
+export async function weightsSnapshot(model: Sequential, layout: WeightsLayout, live = false): Promise<Map<string, SafetensorsWritable>> {
   const tensors = new Map<string, SafetensorsWritable>();
+  const copy = (data: Float32Array) => (live ? data : cloneFloats(data));
   if (layout === 'torch') {
     const steps = BigInt(model.optimizer?.iterations ?? 0);
-    const copies = torchModules(model.layers).flatMap(({ index, layer, tensors: entries }) => entries.map((t) => ({
-      name: `layers.${index}.${t.name}`, t, data: t.source === null ? null : layer.tensor(t.source)!.data.slice(),
+    const entries = torchModules(model.layers).flatMap(({ index, layer, tensors: ts }) => ts.map((t) => ({
+      name: `layers.${index}.${t.name}`, t, data: t.source === null ? null : layer.tensor(t.source)!.data,
     })));
-    for (const { name, t, data } of copies) {
+    for (const { name, t, data } of entries) {
       tensors.set(name, data === null
         ? { dtype: 'I64', data: BigInt64Array.of(steps), shape: [] }
-        : { data: t.index ? await toTorch(data, t.index) : data, shape: t.shape });
+        : { data: t.index ? await toTorch(data, t.index) : await copy(data), shape: t.shape });
     }
     return tensors;
   }
-  model.layers.forEach((layer, i) => {
-    layer.specs().forEach((s, k) => tensors.set(`layers.${i}.${s.name}`, { data: layer.tensors()[k].data.slice(), shape: s.shape }));
-  });
+  const entries = model.layers.flatMap((layer, i) => layer.specs().map((s, k) => ({ name: `layers.${i}.${s.name}`, data: layer.tensors()[k].data, shape: s.shape })));
+  for (const { name, data, shape } of entries) tensors.set(name, { data: await copy(data), shape });
   return tensors;
 }
 

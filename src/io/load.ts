@@ -22,6 +22,7 @@ import { checkOneOf, checkOptions } from '../validate.js';
 import { Preprocessing, setPreprocessing } from '../data/preprocessing.js';
 import { restoreLayerState } from './layer-state.js';
 import { openFileSource, type ByteSource } from './byte-source.js';
+import { copyFloats } from './chunks.js';
 import { fileError } from './file-error.js';
 import { WEIGHTS_LAYOUTS, fromFileOrder, matchWeights, type WeightMatch, type WeightsLayout } from './layout.js';
 import { MAX_MODEL_JSON_BYTES, MODEL_FILE, OPTIMIZER_FILE, WEIGHTS_FILE, parseModelJson, type ModelJson } from './model-json.js';
@@ -199,7 +200,8 @@ async function rebuildSave(save: OpenSave, backend?: BackendName): Promise<Seque
       slots[slot] = buffers; // names were checked: no __proto__ and the like
     }
     const state = { className: match.className, step: match.step, scalars: match.scalars, slots };
-    rebuilt(`the state of the compiled ${model.optimizer!.className}`, 'the optimizer state', source.name, () => model.optimizer!.loadStateDict(state));
+    // copied into the optimizer's arena a few MB at a time (the event loop keeps running)
+    await rebuiltAsync(`the state of the compiled ${model.optimizer!.className}`, 'the optimizer state', source.name, () => model.optimizer!.loadStateDictWith(state, copyFloats));
   }
   if (description.preprocessing !== undefined) {
     const preprocessing = description.preprocessing;
@@ -298,11 +300,24 @@ function rebuilt<T>(expected: string, name: string, source: string, make: () => 
   try {
     return make();
   } catch (err) {
-    if (!(err instanceof Error)) throw err;
-    const error = fileError(`${name} in ${source}`, expected, `one that fails with: ${err instanceof DendriteError ? '' : `${err.name}: `}${err.message}`);
-    (error as Error & { cause?: unknown }).cause = err;
-    throw error;
+    throw rebuildError(err, expected, name, source);
   }
+}
+
+/** rebuilt() for an async step. */
+async function rebuiltAsync<T>(expected: string, name: string, source: string, make: () => Promise<T>): Promise<T> {
+  try {
+    return await make();
+  } catch (err) {
+    throw rebuildError(err, expected, name, source);
+  }
+}
+
+function rebuildError(err: unknown, expected: string, name: string, source: string): unknown {
+  if (!(err instanceof Error)) return err;
+  const error = fileError(`${name} in ${source}`, expected, `one that fails with: ${err instanceof DendriteError ? '' : `${err.name}: `}${err.message}`);
+  (error as Error & { cause?: unknown }).cause = err;
+  return error;
 }
 
 /** A file whose `__metadata__.saveId` differs from model.json's comes from another save (retryable: a save may be switching). */

@@ -4,11 +4,43 @@
  * the class name, step count and scalar state in `__metadata__` (`className`,
  * `step`, `scalar.<name>`; numbers as their shortest round-trip decimal).
  */
-import type { OptimizerState } from '../optimizer/optimizer.js';
+import { DendriteError } from '../errors.js';
+import type { Optimizer, OptimizerState } from '../optimizer/optimizer.js';
 import type { Tensor } from '../tensor.js';
+import { cloneFloats } from './chunks.js';
 import { checkName } from './json-guard.js';
 import type { TensorIndex } from './layout.js';
 import { FLOAT_DTYPES, fileError, isFloatDtype, type SafetensorsTensor } from './safetensors.js';
+
+/**
+ * An optimizer's state (its stateViews(), taken when the save is called) as the tensors and
+ * metadata of its file: copies made a few MB at a time with yields between slices, or the views
+ * themselves when `live`. The caller holds the model's read lease meanwhile (its fit cannot step
+ * the optimizer) and calls checkStateUnchanged once it is done with the values.
+ */
+export async function stateSnapshot(state: OptimizerState, params: readonly Tensor[], live: boolean): Promise<{ tensors: Map<string, SafetensorsTensor>; metadata: Record<string, string> }> {
+  if (!live) {
+    for (const [slot, views] of Object.entries(state.slots)) {
+      const copies: Float32Array[] = [];
+      for (const v of views) copies.push(await cloneFloats(v));
+      state.slots[slot] = copies;
+    }
+  }
+  return stateToTensors(state, params);
+}
+
+/**
+ * Throws when the optimizer took a step while its state was being copied (only another
+ * model's fit, or a direct optimizer.step() call, can: the model's own fit waits for the lease).
+ */
+export function checkStateUnchanged(optimizer: Optimizer, step: number, action: string): void {
+  if (optimizer.iterations !== step) {
+    throw new DendriteError(
+      `Expected an optimizer that takes no step during ${action} but received the ${optimizer.className} optimizer at step ${optimizer.iterations} (it was at ${step} when ${action} was called: another model trains with it, or optimizer.step() was called)`,
+      'ERR_DENDRITE_INVALID_STATE',
+    );
+  }
+}
 
 /** The tensors and metadata of an optimizer state file. */
 export function stateToTensors(state: OptimizerState, params: readonly Tensor[]): { tensors: Map<string, SafetensorsTensor>; metadata: Record<string, string> } {

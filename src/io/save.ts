@@ -4,13 +4,15 @@
  * model.toBuffer() (serializeModel) and model.saveWeights(file) in the dendrite
  * or torch layout.
  *
- * The values are copied synchronously when the call starts, so a training step that
- * runs while the files are written cannot tear the snapshot; the rest (transposes,
- * writes) is asynchronous, in slices and chunks.
+ * The values are those at the call: a read lease on the weights is taken at once (fit
+ * waits for it before it changes them, setWeights refuses) and released once they are
+ * copied, a few MB at a time with yields between slices, so a training step that runs
+ * while the files are written cannot tear the snapshot; the transposes and writes are
+ * asynchronous too, in slices and chunks.
  */
 import { mkdir } from 'node:fs/promises';
 import { DendriteError, invalidParameter } from '../errors.js';
-import type { Sequential } from '../model/sequential.js';
+import { leaseWeights, type Sequential } from '../model/sequential.js';
 import { checkBoolean, checkOneOf, checkOptions } from '../validate.js';
 import { version } from '../version.js';
 import { preprocessingOf } from '../data/preprocessing.js';
@@ -20,7 +22,7 @@ import { fsError } from './file-error.js';
 import { layerStateMetadata } from './layer-state.js';
 import { WEIGHTS_LAYOUTS, weightsSnapshot, type WeightsLayout } from './layout.js';
 import { FORMAT_VERSION, MODEL_FILE, MODEL_FORMAT, OPTIMIZER_FILE, WEIGHTS_FILE, type ModelJson } from './model-json.js';
-import { stateToTensors } from './optimizer-state.js';
+import { checkStateUnchanged, stateSnapshot } from './optimizer-state.js';
 import { planSafetensors } from './safetensors.js';
 import { commitSave, newSaveId, recoverDirectory } from './save-dir.js';
 import { acquireSaveLock } from './save-lock.js';
@@ -74,36 +76,94 @@ export interface ModelFile {
 /**
  * The files of a save, in commit order (model.json last): the one serialisation behind
  * model.save(dir) (one file each) and model.toBuffer() (one container). The values are
- * copied synchronously when it is called (so the snapshot cannot tear, even when a
- * training step runs while the files are written); the parts are views of those copies.
- * The model must be idle (checked by the caller).
+ * those at the call: a read lease on the weights is taken at once (fit waits for it before
+ * it changes them, setWeights refuses) and held while they and the optimizer state are
+ * copied a few MB at a time, yielding to the event loop; the parts are views of the
+ * copies. The model must be idle (checked by the caller).
  */
 export async function serializeModel(model: Sequential, options?: SaveOptions, saveId = newSaveId()): Promise<ModelFile[]> {
+  const { files, finish } = await planModelFiles(model, options, saveId, false, 'model.save');
+  finish(true);
+  return files;
+}
+
+/**
+ * `use(files)` on the files of a save whose parts are views of the model's live arrays,
+ * under the read lease until `use` settles (model.toBuffer: copied once, straight into the buffer).
+ */
+export async function withModelFiles<T>(model: Sequential, options: SaveOptions | undefined, use: (files: ModelFile[]) => Promise<T>): Promise<T> {
+  const { files, finish } = await planModelFiles(model, options, newSaveId(), true, 'model.toBuffer');
+  let result: T;
+  try {
+    result = await use(files);
+  } catch (err) {
+    finish(false);
+    throw err;
+  }
+  finish(true);
+  return result;
+}
+
+/**
+ * The files of a save (copies, or views of the live arrays when `live`) under a read lease.
+ * `finish(check)` releases the lease, first checking (when `check`) that the optimizer took
+ * no step while its state was read. Without `live` the values are copied, checked and the
+ * lease released before this resolves (finish then does nothing).
+ */
+async function planModelFiles(model: Sequential, options: SaveOptions | undefined, saveId: string, live: boolean, action: string): Promise<{ files: ModelFile[]; finish: (check: boolean) => void }> {
   const o = checkOptions(options, ['includeOptimizer']);
   const optimizer = model.optimizer;
   const include = o.includeOptimizer === undefined ? optimizer !== null && optimizer.iterations > 0 : checkBoolean(o.includeOptimizer, 'includeOptimizer');
   if (include && !optimizer) {
     throw new DendriteError('Expected a compiled model for includeOptimizer: true but received an uncompiled model', 'ERR_DENDRITE_INVALID_STATE');
   }
-  // Everything that reads the model happens before the first await.
-  const weights = weightsSnapshot(model, 'dendrite');
-  const layerState = layerStateMetadata(model.layers);
-  const state = include ? stateToTensors(optimizer!.stateDict(), model.parameters()) : null;
-  const preprocessing = preprocessingOf(model);
-  const description: ModelJson = {
-    format: MODEL_FORMAT,
-    formatVersion: FORMAT_VERSION,
-    dendriteVersion: version,
-    saveId,
-    model: model.getConfig() as ModelJson['model'],
-    compile: model.getCompileConfig(),
-    includesOptimizer: include,
-    ...(preprocessing ? { preprocessing: preprocessing.toJSON() } : {}),
+  // The lease is taken, and what is not copied in slices read, before the first await.
+  const lease = leaseOnce(model);
+  const views = include ? optimizer!.stateViews() : null;
+  const step = views?.step ?? 0;
+  const finish = (check: boolean) => {
+    try {
+      if (check && include) checkStateUnchanged(optimizer!, step, action);
+    } finally {
+      lease();
+    }
   };
-  const files: ModelFile[] = [{ name: WEIGHTS_FILE, data: planSafetensors(await weights, { layout: 'dendrite', saveId, ...layerState }) }];
-  if (state) files.push({ name: OPTIMIZER_FILE, data: planSafetensors(state.tensors, { ...state.metadata, saveId }) });
-  files.push({ name: MODEL_FILE, data: chunksOf([new TextEncoder().encode(`${JSON.stringify(description, null, 2)}\n`)]) });
-  return files;
+  try {
+    const layerState = layerStateMetadata(model.layers);
+    const preprocessing = preprocessingOf(model);
+    const description: ModelJson = {
+      format: MODEL_FORMAT,
+      formatVersion: FORMAT_VERSION,
+      dendriteVersion: version,
+      saveId,
+      model: model.getConfig() as ModelJson['model'],
+      compile: model.getCompileConfig(),
+      includesOptimizer: include,
+      ...(preprocessing ? { preprocessing: preprocessing.toJSON() } : {}),
+    };
+    const weights = await weightsSnapshot(model, 'dendrite', live);
+    const state = views ? await stateSnapshot(views, model.parameters(), live) : null;
+    const files: ModelFile[] = [{ name: WEIGHTS_FILE, data: planSafetensors(weights, { layout: 'dendrite', saveId, ...layerState }) }];
+    if (state) {
+      files.push({ name: OPTIMIZER_FILE, data: planSafetensors(state.tensors, { ...state.metadata, saveId }) });
+    }
+    files.push({ name: MODEL_FILE, data: chunksOf([new TextEncoder().encode(`${JSON.stringify(description, null, 2)}\n`)]) });
+    if (live) return { files, finish };
+    finish(true);
+    return { files, finish: () => undefined };
+  } catch (err) {
+    lease();
+    throw err;
+  }
+}
+
+/** leaseWeights whose release may be called more than once (only the first counts). */
+function leaseOnce(model: Sequential): () => void {
+  let release: (() => void) | null = leaseWeights(model);
+  return () => {
+    release?.();
+    release = null;
+  };
 }
 
 /**
@@ -132,5 +192,13 @@ export async function saveModelWeights(model: Sequential, file: string, options?
   if (typeof file !== 'string' || file === '') throw invalidParameter('file', 'a file path', file);
   const layout = checkOneOf(checkOptions(options, ['layout']).layout ?? 'dendrite', 'layout', WEIGHTS_LAYOUTS);
   const metadata: Record<string, string> = layout === 'torch' ? { format: 'pt', layout } : { layout };
-  await writeFileAtomic(file, planSafetensors(await weightsSnapshot(model, layout), metadata));
+  // the values at the call: copied under a read lease, released before the (slow) write
+  const release = leaseWeights(model);
+  let weights: Awaited<ReturnType<typeof weightsSnapshot>>;
+  try {
+    weights = await weightsSnapshot(model, layout);
+  } finally {
+    release();
+  }
+  await writeFileAtomic(file, planSafetensors(weights, metadata));
 }

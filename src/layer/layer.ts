@@ -427,7 +427,7 @@ export abstract class Layer {
 export function checkNoReaders(readers: number, action: string): void {
   if (readers > 0) {
     throw new DendriteError(
-      `Expected no predictAsync in flight for ${action} but received ${readers} in flight (await them first: their outputs must come from one set of weights)`,
+      `Expected no predictAsync or save reading the weights for ${action} but received ${readers} in flight (await them first: each must see one set of weights)`,
       'ERR_DENDRITE_INVALID_STATE',
     );
   }

@@ -266,16 +266,22 @@ export abstract class Optimizer {
 
   /** Step count and copies of every state buffer. Empty slots before the first step. */
   stateDict(): OptimizerState {
+    const views = this.stateViews();
+    for (const name of Object.keys(views.slots)) views.slots[name] = views.slots[name].map((v) => v.slice());
+    return views;
+  }
+
+  /**
+   * @internal stateDict() with views of the live state instead of copies (src/io copies them
+   * a few MB at a time; a later loadStateDict replaces the arena, so the views keep the old values).
+   */
+  stateViews(): OptimizerState {
     const slots: Record<string, Float32Array[]> = {};
     if (this.#state && this.#lengths) {
       const total = this.#lengths.reduce((a, b) => a + b, 0);
       this.slotNames().forEach((name, s) => {
         let offset = s * total;
-        slots[name] = this.#lengths!.map((n) => {
-          const copy = this.#state!.slice(offset, offset + n);
-          offset += n;
-          return copy;
-        });
+        slots[name] = this.#lengths!.map((n) => this.#state!.subarray(offset, (offset += n)));
       });
     }
     return { className: this.className, step: this.#step, scalars: { ...this.scalars }, slots };
@@ -283,6 +289,25 @@ export abstract class Optimizer {
 
   /** Restore a stateDict() of an optimizer of the same class and options. */
   loadStateDict(state: OptimizerState): void {
+    const load = this.#prepareLoad(state);
+    load.lists.forEach((list, s) => list.forEach((a, i) => load.arena!.set(a, load.offsets[s][i])));
+    load.commit();
+  }
+
+  /**
+   * @internal loadStateDict() with the copy into the new arena done by `fill` (src/io: a few MB
+   * at a time, yielding to the event loop); the state changes only once every buffer is copied.
+   */
+  async loadStateDictWith(state: OptimizerState, fill: (from: Float32Array, into: Float32Array) => Promise<void>): Promise<void> {
+    const load = this.#prepareLoad(state);
+    for (const [s, list] of load.lists.entries()) {
+      for (const [i, a] of list.entries()) await fill(a, load.arena!.subarray(load.offsets[s][i], load.offsets[s][i] + a.length));
+    }
+    load.commit();
+  }
+
+  /** loadStateDict's checks and new arena; `commit` adopts it (once filled). */
+  #prepareLoad(state: OptimizerState): { lists: Float32Array[][]; arena: Float32Array | null; offsets: number[][]; commit: () => void } {
     if (!isPlainObject(state)) throw invalidParameter('state', 'an object from stateDict()', state);
     if (state.className !== this.className) throw invalidParameter('state.className', `'${this.className}'`, state.className);
     const step = checkNumber(state.step, 'state.step', { min: 0 });
@@ -295,6 +320,8 @@ export abstract class Optimizer {
     }
     let lengths: number[] | null = null;
     let arena: Float32Array | null = null;
+    let copies: Float32Array[][] = [];
+    const offsets: number[][] = [];
     if (step > 0 && names.length > 0) {
       const lists = names.map((n) => dataOf(state.slots[n], `state.slots.${n}`));
       lengths = lists[0].map((a) => a.length);
@@ -307,17 +334,19 @@ export abstract class Optimizer {
       arena = pinMemory(new Float32Array(total * names.length));
       lists.forEach((list, s) => {
         let offset = s * total;
-        for (const a of list) {
-          arena!.set(a, offset);
-          offset += a.length;
-        }
+        offsets.push(list.map((a) => (offset += a.length) - a.length));
       });
+      copies = lists;
     }
     const scalars = isPlainObject(state.scalars) ? (state.scalars as Record<string, number>) : {};
     for (const [k, v] of Object.entries(scalars)) checkNumber(v, `state.scalars.${k}`);
-    this.scalars = scalars;
-    this.#step = step;
-    this.#state = arena;
-    this.#lengths = lengths;
+    return {
+      lists: copies, arena, offsets, commit: () => {
+        this.scalars = scalars;
+        this.#step = step;
+        this.#state = arena;
+        this.#lengths = lengths;
+      },
+    };
   }
 }

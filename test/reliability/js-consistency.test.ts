@@ -81,9 +81,9 @@ describe('predictAsync sees one set of weights', () => {
     const zeros = m.getWeights().map((w) => new Float32Array(w.length));
     const pending = m.predictAsync(x, { batchSize: 1 });
     expect(() => m.setWeights(zeros)).toThrow(new dd.DendriteError(
-      'Expected no predictAsync in flight for setWeights but received 1 in flight (await them first: their outputs must come from one set of weights)',
+      'Expected no predictAsync or save reading the weights for setWeights but received 1 in flight (await them first: each must see one set of weights)',
       'ERR_DENDRITE_INVALID_STATE'));
-    expect(() => m.layers[0].setWeights({ bias: new Float32Array(512) })).toThrow('Expected no predictAsync in flight for layer.setWeights but received 1 in flight');
+    expect(() => m.layers[0].setWeights({ bias: new Float32Array(512) })).toThrow('Expected no predictAsync or save reading the weights for layer.setWeights but received 1 in flight');
     expect(exact(await pending, before)).toBe(true);
     m.setWeights(zeros);
     m.layers[0].setWeights({ bias: new Float32Array(512) });
