@@ -19,6 +19,9 @@ const buffer = new Float32Array(1000);
 async function round() {
   for (let i = 0; i < 1000; i++) await dist.allreduce(buffer, 'avg');
   for (let i = 0; i < 10; i++) await small.fit(x, y, { epochs: 1, batchSize: 32, distributed: dist });
+  // Collected after every round: RSS then follows what is retained (a leak), not where V8
+  // happened to collect (the heap's high-water mark between collections).
+  global.gc?.();
 }
 // Warm-up until the heaps have grown to their working size (RSS then plateaus: measured over 400
 // more fits); growth after it is what a leak would show.
