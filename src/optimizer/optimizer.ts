@@ -295,19 +295,23 @@ export abstract class Optimizer {
   }
 
   /**
-   * @internal loadStateDict() with the copy into the new arena done by `fill` (src/io: a few MB
-   * at a time, yielding to the event loop); the state changes only once every buffer is copied.
+   * @internal loadStateDict() of a state whose buffers are not in memory: `state.slots` gives
+   * each buffer's length, and `fill(slot, i, into)` writes buffer i of `slot` into the new arena
+   * (src/io reads the file straight into it, by ranges, yielding to the event loop: no full-size
+   * temporaries). Everything is checked before `fill` runs; the state changes only once every
+   * buffer is filled.
    */
-  async loadStateDictWith(state: OptimizerState, fill: (from: Float32Array, into: Float32Array) => Promise<void>): Promise<void> {
-    const load = this.#prepareLoad(state);
-    for (const [s, list] of load.lists.entries()) {
-      for (const [i, a] of list.entries()) await fill(a, load.arena!.subarray(load.offsets[s][i], load.offsets[s][i] + a.length));
+  async loadStateDictWith(state: Omit<OptimizerState, 'slots'> & { slots: Record<string, number[]> }, fill: (slot: string, index: number, into: Float32Array) => Promise<void>): Promise<void> {
+    const load = this.#prepareLoad(state, true);
+    const names = this.slotNames();
+    for (const [s, offsets] of load.offsets.entries()) {
+      for (const [i, at] of offsets.entries()) await fill(names[s], i, load.arena!.subarray(at, at + load.lengths![i]));
     }
     load.commit();
   }
 
   /** loadStateDict's checks and new arena; `commit` adopts it (once filled). */
-  #prepareLoad(state: OptimizerState): { lists: Float32Array[][]; arena: Float32Array | null; offsets: number[][]; commit: () => void } {
+  #prepareLoad(state: OptimizerState | (Omit<OptimizerState, 'slots'> & { slots: Record<string, number[]> }), sized = false): { lists: Float32Array[][]; arena: Float32Array | null; offsets: number[][]; lengths: number[] | null; commit: () => void } {
     if (!isPlainObject(state)) throw invalidParameter('state', 'an object from stateDict()', state);
     if (state.className !== this.className) throw invalidParameter('state.className', `'${this.className}'`, state.className);
     const step = checkNumber(state.step, 'state.step', { min: 0 });
@@ -323,25 +327,26 @@ export abstract class Optimizer {
     let copies: Float32Array[][] = [];
     const offsets: number[][] = [];
     if (step > 0 && names.length > 0) {
-      const lists = names.map((n) => dataOf(state.slots[n], `state.slots.${n}`));
-      lengths = lists[0].map((a) => a.length);
-      lists.forEach((list, s) => {
-        if (list.length !== lengths!.length || list.some((a, i) => a.length !== lengths![i])) {
-          throw invalidDescribed(`state.slots.${names[s]}`, `buffers of sizes [${lengths!.join(', ')}]`, `sizes [${list.map((a) => a.length).join(', ')}]`);
+      const lists = sized ? [] : names.map((n) => dataOf(state.slots[n], `state.slots.${n}`));
+      const sizes = sized ? names.map((n) => state.slots[n] as number[]) : lists.map((list) => list.map((a) => a.length));
+      lengths = sizes[0];
+      sizes.forEach((list, s) => {
+        if (list.length !== lengths!.length || list.some((n, i) => n !== lengths![i])) {
+          throw invalidDescribed(`state.slots.${names[s]}`, `buffers of sizes [${lengths!.join(', ')}]`, `sizes [${list.join(', ')}]`);
         }
       });
       const total = lengths.reduce((a, b) => a + b, 0);
       arena = pinMemory(new Float32Array(total * names.length));
-      lists.forEach((list, s) => {
+      sizes.forEach((list, s) => {
         let offset = s * total;
-        offsets.push(list.map((a) => (offset += a.length) - a.length));
+        offsets.push(list.map((n) => (offset += n) - n));
       });
       copies = lists;
     }
     const scalars = isPlainObject(state.scalars) ? (state.scalars as Record<string, number>) : {};
     for (const [k, v] of Object.entries(scalars)) checkNumber(v, `state.scalars.${k}`);
     return {
-      lists: copies, arena, offsets, commit: () => {
+      lists: copies, arena, offsets, lengths, commit: () => {
         this.scalars = scalars;
         this.#step = step;
         this.#state = arena;
