@@ -47,10 +47,8 @@ export function sampleShape(data: Pick<Dataset, 'features' | 'inputShape'>): num
   return data.inputShape ? [...data.inputShape] : [data.features];
 }
 
-/** A DendriteError in the house format about a data file (code ERR_DENDRITE_INVALID_FILE). */
-export function dataError(name: string, expected: string, received: string): DendriteError {
-  return new DendriteError(`Expected ${expected} for ${name} but received ${received}`, 'ERR_DENDRITE_INVALID_FILE');
-}
+/** A DendriteError in the house format about a data file (code ERR_DENDRITE_INVALID_FILE): io's fileError. */
+export { fileError as dataError } from '../io/file-error.js';
 
 /** A DendriteError in the house format about an argument (code ERR_DENDRITE_INVALID_ARGUMENT). */
 export function argumentError(name: string, expected: string, received: string): DendriteError {
